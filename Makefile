@@ -1,0 +1,20 @@
+# One entry point for humans and CI. `make test` on a fresh clone sets up what it needs and runs
+# every suite; `make demo` runs the Scan and Pay demo against the embedded sandbox.
+CARGO ?= cargo
+
+.PHONY: test lint rust-test demo build clean
+
+test: lint rust-test
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+rust-test:
+	$(CARGO) test --workspace --locked
+
+build:
+	$(CARGO) build --workspace --locked
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,247 @@
+//! Paysera callbacks: verify `sign` (base64 RSA PKCS#1 v1.5 / SHA-256) over the raw `event`
+//! string with Paysera's public key (`GET /publickey`).
+//!
+//! Verify the bytes exactly as received (after form-decoding the POST body), never re-serialized
+//! JSON: any change in whitespace or key order breaks the signature.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs1v15::{Signature as RsaSignature, SigningKey, VerifyingKey};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::sha2::Sha256;
+use rsa::signature::{SignatureEncoding, Signer, Verifier};
+
+use crate::error::Error;
+use crate::models::CallbackEvent;
+
+/// A parsed Paysera public key, reusable for many callbacks.
+#[derive(Debug, Clone)]
+pub struct CallbackVerifier {
+    key: VerifyingKey<Sha256>,
+}
+
+impl CallbackVerifier {
+    /// Accepts `-----BEGIN PUBLIC KEY-----` (SPKI, what `/publickey` serves) and
+    /// `-----BEGIN RSA PUBLIC KEY-----` (PKCS#1).
+    pub fn from_pem(pem: &str) -> Result<Self, Error> {
+        let pem = pem.trim();
+        let key = if pem.contains("BEGIN RSA PUBLIC KEY") {
+            rsa::PublicKey::from_pkcs1_pem(pem).map_err(|e| {
+                Error::invalid_input(format!("public key is not a valid PKCS#1 RSA PEM: {e}"))
+            })?
+        } else if pem.contains("BEGIN PUBLIC KEY") {
+            rsa::PublicKey::from_public_key_pem(pem).map_err(|e| {
+                Error::invalid_input(format!("public key is not a valid RSA SPKI PEM: {e}"))
+            })?
+        } else {
+            return Err(Error::invalid_input(
+                "public key must be PEM text starting with -----BEGIN PUBLIC KEY-----",
+            ));
+        };
+        Ok(Self {
+            key: VerifyingKey::new(key),
+        })
+    }
+
+    /// True when `sign` is a valid signature of exactly these `event` bytes. A `sign` that is not
+    /// base64 or has the wrong length is simply invalid (it comes from the network).
+    pub fn verify(&self, event: &[u8], sign: &str) -> bool {
+        let Ok(raw) = BASE64.decode(sign.trim()) else {
+            return false;
+        };
+        let Ok(sig) = RsaSignature::try_from(raw.as_slice()) else {
+            return false;
+        };
+        self.key.verify(event, &sig).is_ok()
+    }
+
+    /// Verifies, then decodes the event JSON. Errors say whether the signature or the JSON failed.
+    pub fn verify_event(&self, event: &[u8], sign: &str) -> Result<CallbackEvent, Error> {
+        if !self.verify(event, sign) {
+            return Err(Error::invalid_input(
+                "callback signature does not match the event (wrong key, or the event was altered)",
+            ));
+        }
+        serde_json::from_slice(event).map_err(|e| {
+            Error::invalid_input(format!(
+                "callback event is signed but is not valid JSON: {e}"
+            ))
+        })
+    }
+}
+
+/// One-shot verification: `Ok(true)` valid, `Ok(false)` invalid signature, `Err` only for an
+/// unusable public key.
+pub fn verify_callback(event: &[u8], sign: &str, public_key_pem: &str) -> Result<bool, Error> {
+    Ok(CallbackVerifier::from_pem(public_key_pem)?.verify(event, sign))
+}
+
+/// The `event` and `sign` fields of a callback POST body (`application/x-www-form-urlencoded`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackForm {
+    /// The form-decoded `event` value: the exact bytes that were signed.
+    pub event: Vec<u8>,
+    pub sign: String,
+}
+
+impl CallbackForm {
+    /// Parses a raw form body. Missing or repeated fields and bad percent-encoding are errors.
+    pub fn parse(body: &[u8]) -> Result<Self, Error> {
+        let (mut event, mut sign) = (None, None);
+        for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+            let mut kv = pair.splitn(2, |&b| b == b'=');
+            let name = form_decode(kv.next().unwrap_or_default())?;
+            let value = form_decode(kv.next().unwrap_or_default())?;
+            let slot = match name.as_slice() {
+                b"event" => &mut event,
+                b"sign" => &mut sign,
+                _ => continue,
+            };
+            if slot.replace(value).is_some() {
+                return Err(Error::invalid_input(format!(
+                    "callback field {} appears twice",
+                    String::from_utf8_lossy(&name)
+                )));
+            }
+        }
+        let event = event.ok_or_else(|| Error::invalid_input("callback has no event field"))?;
+        let sign = sign.ok_or_else(|| Error::invalid_input("callback has no sign field"))?;
+        let sign = String::from_utf8(sign)
+            .map_err(|_| Error::invalid_input("callback sign field is not text"))?;
+        Ok(Self { event, sign })
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` bytes (`+` is a space).
+pub fn form_decode(input: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = input
+                    .get(i + 1..i + 3)
+                    .ok_or_else(|| Error::invalid_input("truncated percent-escape in form data"))?;
+                let s = std::str::from_utf8(hex).unwrap_or("zz");
+                let byte = u8::from_str_radix(s, 16).map_err(|_| {
+                    Error::invalid_input(format!("bad percent-escape %{s} in form data"))
+                })?;
+                out.push(byte);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Signs an event the way Paysera does; for simulators and for testing your callback endpoint.
+/// Takes a PKCS#8 (`BEGIN PRIVATE KEY`) PEM.
+#[derive(Clone)]
+pub struct CallbackSigner {
+    key: SigningKey<Sha256>,
+}
+
+impl std::fmt::Debug for CallbackSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallbackSigner(<private key redacted>)")
+    }
+}
+
+impl CallbackSigner {
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, Error> {
+        let key = rsa::PrivateKey::from_pkcs8_pem(pem.trim()).map_err(|e| {
+            Error::invalid_input(format!("private key is not a valid PKCS#8 RSA PEM: {e}"))
+        })?;
+        Ok(Self {
+            key: SigningKey::new(key),
+        })
+    }
+
+    /// base64 signature of `event`.
+    pub fn sign(&self, event: &[u8]) -> String {
+        BASE64.encode(self.key.sign(event).to_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::Generate;
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+
+    fn keypair() -> (String, String) {
+        let private = rsa::PrivateKey::generate();
+        let public = private.to_public_key();
+        (
+            private.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
+            public.to_public_key_pem(LineEnding::LF).unwrap(),
+        )
+    }
+
+    #[test]
+    fn verifies_what_the_key_signed_and_nothing_else() {
+        let (private, public) = keypair();
+        let signer = CallbackSigner::from_pkcs8_pem(&private).unwrap();
+        let event = br#"{"type":"reserved","object":"transaction","data":{"transaction_key":"K","status":"reserved"}}"#;
+        let sign = signer.sign(event);
+        assert!(verify_callback(event, &sign, &public).unwrap());
+
+        // Same JSON, different bytes: must fail (verify raw bytes, not re-serialized JSON).
+        let reformatted = br#"{"type": "reserved","object":"transaction","data":{"transaction_key":"K","status":"reserved"}}"#;
+        assert!(!verify_callback(reformatted, &sign, &public).unwrap());
+        assert!(!verify_callback(event, "not base64!!", &public).unwrap());
+        assert!(!verify_callback(event, "AAAA", &public).unwrap());
+
+        let (_, other_public) = keypair();
+        assert!(!verify_callback(event, &sign, &other_public).unwrap());
+
+        let verifier = CallbackVerifier::from_pem(&public).unwrap();
+        let parsed = verifier.verify_event(event, &sign).unwrap();
+        assert_eq!(parsed.event_type, "reserved");
+        assert_eq!(parsed.data.unwrap().transaction_key, "K");
+        assert!(verifier.verify_event(reformatted, &sign).is_err());
+    }
+
+    #[test]
+    fn accepts_pkcs1_public_keys() {
+        use rsa::pkcs1::EncodeRsaPublicKey;
+        let private = rsa::PrivateKey::generate();
+        let pem = private
+            .to_public_key()
+            .to_pkcs1_pem(LineEnding::LF)
+            .unwrap();
+        let signer = SigningKey::<Sha256>::new(private);
+        let sign = BASE64.encode(signer.sign(b"x").to_bytes());
+        assert!(verify_callback(b"x", &sign, &pem).unwrap());
+    }
+
+    #[test]
+    fn bad_keys_are_errors_with_reasons() {
+        let err = verify_callback(b"x", "AAAA", "hello").unwrap_err();
+        assert!(err.to_string().contains("BEGIN PUBLIC KEY"), "{err}");
+        let err = verify_callback(
+            b"x",
+            "AAAA",
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not a valid"), "{err}");
+    }
+
+    #[test]
+    fn parses_form_bodies() {
+        let form =
+            CallbackForm::parse(b"event=%7B%22type%22%3A%22reserved%22%7D&sign=ab%2Bc%3D&x=1")
+                .unwrap();
+        assert_eq!(form.event, br#"{"type":"reserved"}"#);
+        assert_eq!(form.sign, "ab+c=");
+        assert!(CallbackForm::parse(b"event=x").is_err());
+        assert!(CallbackForm::parse(b"event=x&sign=a&sign=b").is_err());
+        assert!(CallbackForm::parse(b"event=%zz&sign=a").is_err());
+        assert!(CallbackForm::parse(b"event=%4&sign=a").is_err());
+    }
+}

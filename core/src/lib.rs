@@ -1,0 +1,30 @@
+//! Paysera Wallet API ("Scan and Pay") for Rust: exact MAC signing, typed models, QR codes,
+//! callback verification and an async client whose retries never pay twice.
+//!
+//! ```
+//! use paysera_scanpay::qr::QrCode;
+//!
+//! let table = QrCode::spot(1, "table1").unwrap();
+//! assert_eq!(table.to_string(), "PAYSERA*1:table1");
+//! ```
+
+pub mod callback;
+pub mod client;
+pub mod error;
+pub mod mac;
+pub mod models;
+pub mod qr;
+
+pub use callback::{CallbackForm, CallbackSigner, CallbackVerifier, verify_callback};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, Paginator, RetryPolicy, SpotQuery, TransactionQuery,
+};
+pub use error::{ApiError, Error};
+pub use mac::{MacCredentials, MacSigner, Signature};
+pub use models::*;
+pub use qr::{QrCode, QrError, QrKind};
+
+/// The README's Rust examples, compiled by `cargo test --doc` so they cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,671 @@
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::*;
+
+/// Decodes `text` as `T`, re-encodes it, and asserts nothing was lost or added.
+fn round_trip<T: DeserializeOwned + Serialize>(text: &str) -> T {
+    let original: Value = serde_json::from_str(text).expect("test JSON parses");
+    let model: T = serde_json::from_str(text).expect("decodes into the model");
+    let encoded = serde_json::to_value(&model).expect("encodes");
+    assert_eq!(encoded, original, "round trip changed the JSON");
+    model
+}
+
+const SPOTS_WAITING: &str = include_str!("../../tests/data/guide/spots_waiting.json");
+const TRANSACTION_REQUEST: &str = include_str!("../../tests/data/guide/transaction_request.json");
+const TRANSACTION_CREATED: &str = include_str!("../../tests/data/guide/transaction_created.json");
+const ORDER_REQUEST: &str = include_str!("../../tests/data/guide/order_request.json");
+const ORDER_RESPONSE: &str = include_str!("../../tests/data/guide/order_response.json");
+const TRANSACTIONS_RESERVED: &str =
+    include_str!("../../tests/data/guide/transactions_reserved.json");
+const TRANSACTION_CONFIRMED: &str =
+    include_str!("../../tests/data/guide/transaction_confirmed.json");
+const SPOT_CLOSED: &str = include_str!("../../tests/data/guide/spot_closed.json");
+
+#[test]
+fn guide_spot_list_round_trips() {
+    let list: SpotList = round_trip(SPOTS_WAITING);
+    assert_eq!(list.spots.len(), 1);
+    let spot = &list.spots[0];
+    assert_eq!(spot.id, 15);
+    assert_eq!(spot.status, SpotStatus::Waiting);
+    assert_eq!(spot.identifier.as_deref(), Some("table1"));
+    assert_eq!(spot.location_id(), Some(1));
+    assert_eq!(spot.check_ins()[0].user_id, Some(99));
+    assert_eq!(spot.check_ins()[0].date, Some(1111111112));
+    // `"orders": []` is present in the input and must stay present.
+    assert_eq!(spot.orders, Some(Vec::new()));
+    let metadata = list.metadata.expect("metadata");
+    assert_eq!(
+        (metadata.total, metadata.offset, metadata.limit),
+        (Some(1), Some(0), Some(3))
+    );
+}
+
+#[test]
+fn guide_transaction_request_round_trips_and_validates() {
+    let request: TransactionRequest = round_trip(TRANSACTION_REQUEST);
+    assert_eq!(request.validate(), Ok(()));
+    assert_eq!(
+        request.payments[0]
+            .parameters
+            .as_ref()
+            .map(|p| &p["orderid"]),
+        Some(&json!(1234))
+    );
+}
+
+#[test]
+fn guide_transaction_request_can_be_built() {
+    let mut request = TransactionRequest::new(vec![
+        Payment::new("Payment for order No. 1234", Money::new(1299, "EUR"))
+            .with_parameter("orderid", 1234),
+    ]);
+    request.redirect_uri = Some("http://www.example.com/somePage".to_owned());
+    let expected: Value = serde_json::from_str(TRANSACTION_REQUEST).expect("test JSON");
+    assert_eq!(serde_json::to_value(&request).expect("encodes"), expected);
+}
+
+#[test]
+fn guide_transaction_created_round_trips() {
+    let tx: Transaction = round_trip(TRANSACTION_CREATED);
+    assert_eq!(tx.transaction_key, "ATaNL6X6CivO2Ou0FMPt");
+    assert_eq!(tx.status, TransactionStatus::New);
+    assert_eq!(tx.reserve, Some(Reserve::for_seconds(2592000)));
+    assert_eq!(tx.inquiries, Some(Vec::new()));
+    assert_eq!(tx.transaction_type, None);
+    let payment = &tx.payments()[0];
+    assert_eq!(payment.id, Some(186975531));
+    assert_eq!(payment.status, Some(PaymentStatus::New));
+    assert_eq!(payment.freeze, Some(Reserve::for_seconds(0)));
+    assert_eq!(payment.money(), Ok(Some(Money::new(1299, "EUR"))));
+    assert_eq!(tx.total(), Ok(vec![Money::new(1299, "EUR")]));
+}
+
+#[test]
+fn guide_order_round_trips() {
+    let request: OrderRequest = round_trip(ORDER_REQUEST);
+    assert_eq!(request, OrderRequest::new("ATaNL6X6CivO2Ou0FMPt"));
+    let order: Order = round_trip(ORDER_RESPONSE);
+    assert_eq!(order.id, 11);
+    assert_eq!(order.status, OrderStatus::Pending);
+}
+
+#[test]
+fn guide_transaction_list_round_trips() {
+    let list: TransactionList = round_trip(TRANSACTIONS_RESERVED);
+    let tx = &list.transactions[0];
+    assert_eq!(tx.status, TransactionStatus::Reserved);
+    assert_eq!(tx.transaction_type, Some(TransactionType::Page));
+    assert_eq!(tx.wallet, Some(14471));
+    assert_eq!(tx.payments()[0].freeze, Some(Reserve::until(1585146295)));
+    assert_eq!(list.metadata.and_then(|m| m.limit), Some(50));
+}
+
+#[test]
+fn guide_confirmed_transaction_with_allowance_round_trips() {
+    let tx: Transaction = round_trip(TRANSACTION_CONFIRMED);
+    assert!(tx.status.is_final());
+    let allowance = tx.allowance.expect("allowance");
+    assert_eq!(allowance.optional, Some(true));
+    let data = allowance.data.expect("allowance data");
+    assert_eq!(data.status, Some(AllowanceStatus::Active));
+    assert_eq!(
+        data.max_price_decimal.as_ref().map(DecimalAmount::as_str),
+        Some("15.00")
+    );
+    assert_eq!(data.valid.and_then(|v| v.until), Some(1585146295));
+    let limits = data.limits.expect("limits");
+    assert_eq!(limits[0].time, Some(604800));
+    assert_eq!(limits[0].max_price, Some(300));
+}
+
+#[test]
+fn guide_closed_spot_round_trips() {
+    let spot: Spot = round_trip(SPOT_CLOSED);
+    assert_eq!(spot.status, SpotStatus::Closed);
+    assert_eq!(spot.check_ins, None);
+    assert!(spot.check_ins().is_empty());
+    assert_eq!(spot.orders()[0].status, OrderStatus::Closed);
+    assert_eq!(spot.location_id(), Some(9975));
+}
+
+#[test]
+fn unknown_fields_and_statuses_survive() {
+    let spot: Spot = round_trip(
+        r#"{"id": 1, "status": "blocked", "new_field": {"a": [1, 2]},
+            "place_info": {"title": "T", "opening_hours": "9-17"},
+            "check_ins": [{"user_id": 5, "device": "ios"}],
+            "orders": [{"id": 2, "transaction_key": "k", "status": "disputed", "note": null}]}"#,
+    );
+    assert_eq!(spot.status, SpotStatus::Other("blocked".to_owned()));
+    assert_eq!(spot.extra["new_field"], json!({"a": [1, 2]}));
+    assert_eq!(spot.orders()[0].status, "disputed");
+
+    let tx: Transaction = round_trip(
+        r#"{"transaction_key": "k", "status": "on_hold", "type": "nfc",
+            "risk": 0.5, "user": null,
+            "payments": [{"status": "refunded", "price": 1, "currency": "EUR",
+                          "freeze": {"for": 1, "mode": "x"}, "items": [], "extra_id": 7}],
+            "allowance": {"data": {"status": "paused", "limits": [{"time": 1, "x": true}]}, "y": 1}}"#,
+    );
+    assert_eq!(tx.status, TransactionStatus::Other("on_hold".to_owned()));
+    assert!(!tx.status.is_final());
+    assert_eq!(tx.transaction_type, Some(TransactionType::from("nfc")));
+    assert_eq!(tx.user, Some(Value::Null));
+    assert_eq!(
+        tx.payments()[0].status,
+        Some(PaymentStatus::from("refunded"))
+    );
+    assert_eq!(tx.payments()[0].items, Some(Vec::new()));
+
+    let event: CallbackEvent = round_trip(
+        r#"{"type": "waiting_funds", "object": "transaction", "version": 2,
+            "data": {"transaction_key": "k", "status": "waiting_funds"}}"#,
+    );
+    assert_eq!(
+        event.data.map(|t| t.status),
+        Some(TransactionStatus::WaitingFunds)
+    );
+}
+
+#[test]
+fn absent_fields_stay_absent() {
+    let tx: Transaction = round_trip(r#"{"transaction_key": "k", "status": "new"}"#);
+    assert_eq!(
+        serde_json::to_string(&tx).expect("encodes"),
+        r#"{"transaction_key":"k","status":"new"}"#
+    );
+    let payment = Payment::default();
+    assert_eq!(serde_json::to_string(&payment).expect("encodes"), "{}");
+}
+
+#[test]
+fn status_enums_behave_like_strings() {
+    assert_eq!(
+        TransactionStatus::WaitingRegistration.as_str(),
+        "waiting_registration"
+    );
+    assert_eq!(
+        "reservation_code".parse::<TransactionType>(),
+        Ok(TransactionType::ReservationCode)
+    );
+    assert_eq!(PaymentStatus::Canceled.to_string(), "canceled");
+    assert_eq!(SpotStatus::Open, "open");
+    assert!(SpotStatus::Open == *"open");
+    assert_eq!(SpotStatus::Other("open".to_owned()), SpotStatus::Open);
+    assert!(SpotStatus::Open.is_known());
+    assert!(!SpotStatus::from("gone").is_known());
+    assert_eq!(
+        serde_json::to_string(&AllowanceStatus::Inactive).expect("encodes"),
+        r#""inactive""#
+    );
+    assert_eq!(
+        serde_json::from_str::<OrderStatus>(r#""confirmed""#).expect("decodes"),
+        OrderStatus::Confirmed
+    );
+    assert!(serde_json::from_str::<OrderStatus>("1").is_err());
+
+    let finals = ["confirmed", "rejected", "revoked", "failed", "deleted"];
+    for status in [
+        "new",
+        "waiting",
+        "waiting_registration",
+        "waiting_funds",
+        "waiting_password",
+        "reserved",
+        "confirmed",
+        "rejected",
+        "revoked",
+        "failed",
+        "deleted",
+    ] {
+        let parsed = TransactionStatus::from(status);
+        assert!(parsed.is_known(), "{status}");
+        assert_eq!(parsed.as_str(), status);
+        assert_eq!(parsed.is_final(), finals.contains(&status), "{status}");
+    }
+}
+
+#[test]
+fn callback_uri_disabled_is_false() {
+    let mut request = TransactionRequest::new(vec![Payment::new("x", Money::new(1, "EUR"))]);
+    request.callback_uri = Some(CallbackUri::Disabled);
+    let encoded = serde_json::to_value(&request).expect("encodes");
+    assert_eq!(encoded["callback_uri"], json!(false));
+    let decoded: TransactionRequest = serde_json::from_value(encoded).expect("decodes");
+    assert_eq!(decoded.callback_uri, Some(CallbackUri::Disabled));
+
+    let tx: Transaction = round_trip(
+        r#"{"transaction_key": "k", "status": "new", "callback_uri": "https://shop.example/cb"}"#,
+    );
+    assert_eq!(
+        tx.callback_uri.as_ref().and_then(CallbackUri::as_url),
+        Some("https://shop.example/cb")
+    );
+
+    let err = serde_json::from_str::<Transaction>(
+        r#"{"transaction_key": "k", "status": "new", "callback_uri": true}"#,
+    )
+    .expect_err("true is rejected");
+    assert!(err.to_string().contains("cannot be `true`"), "{err}");
+    assert!(serde_json::from_str::<CallbackUri>("3").is_err());
+}
+
+fn decimal(text: &str) -> DecimalAmount {
+    text.parse().expect("valid decimal")
+}
+
+#[test]
+fn decimal_amount_converts_exactly() {
+    for (text, exponent, expected) in [
+        ("12.99", 2, 1299),
+        ("12.9", 2, 1290),
+        ("12.990", 2, 1299),
+        ("-0.50", 2, -50),
+        ("12", 2, 1200),
+        ("12", 0, 12),
+        ("1.000", 0, 1),
+        ("0.005", 3, 5),
+        ("-0", 2, 0),
+        ("007.10", 2, 710),
+        ("92233720368547758.07", 2, i64::MAX),
+        ("-92233720368547758.08", 2, i64::MIN),
+        ("0", u32::MAX, 0),
+    ] {
+        assert_eq!(
+            decimal(text).to_minor_units(exponent),
+            Ok(expected),
+            "{text} at {exponent}"
+        );
+    }
+}
+
+#[test]
+fn decimal_amount_refuses_lossy_or_overflowing_conversions() {
+    assert_eq!(
+        decimal("1.005").to_minor_units(2),
+        Err(AmountError::TooPrecise {
+            value: "1.005".to_owned(),
+            exponent: 2
+        })
+    );
+    assert!(matches!(
+        decimal("1.5").to_minor_units(0),
+        Err(AmountError::TooPrecise { .. })
+    ));
+    for (text, exponent) in [
+        ("92233720368547758.08", 2),
+        ("9223372036854775808", 0),
+        ("99999999999999999999999", 0),
+        ("1", 19),
+        ("1", u32::MAX),
+    ] {
+        let err = decimal(text)
+            .to_minor_units(exponent)
+            .expect_err("overflows");
+        assert!(matches!(err, AmountError::Overflow { .. }), "{text}");
+        assert!(err.to_string().contains(text), "{err}");
+    }
+}
+
+#[test]
+fn decimal_amount_rejects_malformed_text() {
+    for text in [
+        "1e3", "1.", ".5", "+1", " 1", "1 ", "1,5", "abc", "", "-", "--1", "1.2.3", "-.5", "١",
+    ] {
+        let err = text.parse::<DecimalAmount>().expect_err(text);
+        assert!(err.to_string().contains(&format!("{text:?}")), "{err}");
+        assert!(DecimalAmount::try_from(text.to_owned()).is_err());
+    }
+    let err = serde_json::from_str::<Payment>(r#"{"price_decimal": "1e3"}"#)
+        .expect_err("invalid decimal fails decoding");
+    assert!(err.to_string().contains("\"1e3\""), "{err}");
+    assert!(serde_json::from_str::<Payment>(r#"{"price_decimal": 12.99}"#).is_err());
+}
+
+#[test]
+fn decimal_amount_formats_minor_units() {
+    for (amount, exponent, expected) in [
+        (1299, 2, "12.99"),
+        (5, 2, "0.05"),
+        (-50, 2, "-0.50"),
+        (-5, 3, "-0.005"),
+        (12, 0, "12"),
+        (-12, 0, "-12"),
+        (0, 3, "0.000"),
+        (i64::MIN, 2, "-92233720368547758.08"),
+    ] {
+        let formatted = DecimalAmount::from_minor_units(amount, exponent);
+        assert_eq!(formatted.as_str(), expected);
+        assert_eq!(formatted.to_minor_units(exponent), Ok(amount));
+    }
+    assert_eq!(
+        serde_json::to_string(&decimal("12.99")).expect("encodes"),
+        r#""12.99""#
+    );
+}
+
+#[test]
+fn currency_exponents() {
+    assert_eq!(currency_exponent("EUR"), 2);
+    assert_eq!(currency_exponent("HUF"), 2);
+    assert_eq!(currency_exponent("JPY"), 0);
+    assert_eq!(currency_exponent("krw"), 0);
+    assert_eq!(currency_exponent("KWD"), 3);
+    assert_eq!(currency_exponent("XXX?"), 2);
+}
+
+#[test]
+fn money_from_price_or_price_decimal() {
+    let from_price: Payment =
+        serde_json::from_str(r#"{"price": 1299, "currency": "EUR"}"#).expect("decodes");
+    assert_eq!(from_price.money(), Ok(Some(Money::new(1299, "EUR"))));
+
+    let from_decimal: Payment =
+        serde_json::from_str(r#"{"price_decimal": "12.99", "currency": "EUR"}"#).expect("decodes");
+    assert_eq!(from_decimal.money(), Ok(Some(Money::new(1299, "EUR"))));
+
+    let yen: Payment =
+        serde_json::from_str(r#"{"price_decimal": "500", "currency": "JPY"}"#).expect("decodes");
+    assert_eq!(yen.money(), Ok(Some(Money::new(500, "JPY"))));
+
+    let dinar: Payment =
+        serde_json::from_str(r#"{"price_decimal": "1.5", "currency": "KWD"}"#).expect("decodes");
+    assert_eq!(dinar.money(), Ok(Some(Money::new(1500, "KWD"))));
+
+    let both: Payment =
+        serde_json::from_str(r#"{"price": 100, "price_decimal": "2.00", "currency": "EUR"}"#)
+            .expect("decodes");
+    assert_eq!(both.money(), Ok(Some(Money::new(100, "EUR"))));
+
+    let lossy: Payment =
+        serde_json::from_str(r#"{"price_decimal": "1.005", "currency": "EUR"}"#).expect("decodes");
+    assert!(matches!(lossy.money(), Err(AmountError::TooPrecise { .. })));
+
+    let no_currency: Payment = serde_json::from_str(r#"{"price": 5}"#).expect("decodes");
+    assert_eq!(
+        no_currency.money(),
+        Err(AmountError::MissingCurrency {
+            value: "5".to_owned()
+        })
+    );
+    assert_eq!(Payment::default().money(), Ok(None));
+
+    assert_eq!(Money::new(1299, "EUR").to_string(), "12.99 EUR");
+    assert_eq!(Money::new(-7, "KWD").to_decimal().as_str(), "-0.007");
+}
+
+#[test]
+fn total_sums_per_currency_in_order_of_appearance() {
+    let tx: Transaction = serde_json::from_value(json!({
+        "transaction_key": "k",
+        "status": "new",
+        "payments": [
+            {"price": 100, "currency": "USD"},
+            {"price_decimal": "2.50", "currency": "EUR"},
+            {"description": "no amount"},
+            {"price": 50, "currency": "USD"},
+        ]
+    }))
+    .expect("decodes");
+    assert_eq!(
+        tx.total(),
+        Ok(vec![Money::new(150, "USD"), Money::new(250, "EUR")])
+    );
+
+    let overflow: Transaction = serde_json::from_value(json!({
+        "transaction_key": "k",
+        "status": "new",
+        "payments": [
+            {"price": i64::MAX, "currency": "EUR"},
+            {"price": 1, "currency": "EUR"},
+        ]
+    }))
+    .expect("decodes");
+    assert!(matches!(
+        overflow.total(),
+        Err(AmountError::Overflow { .. })
+    ));
+}
+
+#[test]
+fn confirm_prices_use_string_keys() {
+    let mut prices = ConfirmPrices::new();
+    prices.insert(186975531, Money::new(1000, "EUR"));
+    let text = serde_json::to_string(&prices).expect("encodes");
+    assert_eq!(text, r#"{"186975531":{"price":1000,"currency":"EUR"}}"#);
+    let back: ConfirmPrices = serde_json::from_str(&text).expect("decodes");
+    assert_eq!(back, prices);
+}
+
+#[test]
+fn reserve_constructors() {
+    assert_eq!(
+        serde_json::to_string(&Reserve::for_seconds(60)).expect("encodes"),
+        r#"{"for":60}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&Reserve::until(1700000000)).expect("encodes"),
+        r#"{"until":1700000000}"#
+    );
+}
+
+/// Validates a request with one payment built from `payment` JSON plus
+/// top-level `fields`, returning the error field paths.
+fn invalid_fields(payment: Value, fields: Value) -> Vec<String> {
+    let mut body = json!({ "payments": [payment] });
+    if let (Some(body), Some(fields)) = (body.as_object_mut(), fields.as_object()) {
+        body.extend(fields.clone());
+    }
+    let request: TransactionRequest = serde_json::from_value(body).expect("decodes");
+    match request.validate() {
+        Ok(()) => Vec::new(),
+        Err(errors) => {
+            for error in &errors {
+                assert!(!error.message.is_empty());
+            }
+            errors.into_iter().map(|e| e.field).collect()
+        }
+    }
+}
+
+#[test]
+fn validate_accepts_good_requests() {
+    let ok =
+        json!({"description": "d", "price": 1299, "price_decimal": "12.990", "currency": "EUR"});
+    assert_eq!(
+        invalid_fields(
+            ok,
+            json!({
+                "reserve": {"until": 1700000000},
+                "redirect_uri": "HTTPS://shop.example/done",
+                "callback_uri": false
+            })
+        ),
+        Vec::<String>::new()
+    );
+    let decimal_only = json!({"description": "d", "price_decimal": "500", "currency": "JPY"});
+    assert_eq!(
+        invalid_fields(decimal_only, json!({"callback_uri": "http://x"})),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn validate_reports_each_rule() {
+    let base = json!({"description": "d", "price": 100, "currency": "EUR"});
+    let with = |patch: Value| {
+        let mut payment = base.clone();
+        if let (Some(payment), Some(patch)) = (payment.as_object_mut(), patch.as_object()) {
+            for (key, value) in patch {
+                if value.is_null() {
+                    payment.remove(key);
+                } else {
+                    payment.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        payment
+    };
+    let none = json!({});
+
+    let empty: TransactionRequest = serde_json::from_str("{}").expect("decodes");
+    let errors = empty.validate().expect_err("no payments");
+    assert_eq!(errors[0].field, "payments");
+    assert_eq!(
+        errors[0].to_string(),
+        "payments: at least one payment is required"
+    );
+
+    let cases: Vec<(Value, Value, &[&str])> = vec![
+        (
+            with(json!({"description": null})),
+            none.clone(),
+            &["payments[0].description"],
+        ),
+        (
+            with(json!({"description": "  "})),
+            none.clone(),
+            &["payments[0].description"],
+        ),
+        (
+            with(json!({"price": null})),
+            none.clone(),
+            &["payments[0].price"],
+        ),
+        (
+            with(json!({"price": 0})),
+            none.clone(),
+            &["payments[0].price"],
+        ),
+        (
+            with(json!({"price": -5})),
+            none.clone(),
+            &["payments[0].price"],
+        ),
+        (
+            with(json!({"price": null, "price_decimal": "1.005"})),
+            none.clone(),
+            &["payments[0].price_decimal"],
+        ),
+        (
+            with(json!({"price": null, "price_decimal": "0.00"})),
+            none.clone(),
+            &["payments[0].price_decimal"],
+        ),
+        (
+            with(json!({"price": null, "price_decimal": "-1"})),
+            none.clone(),
+            &["payments[0].price_decimal"],
+        ),
+        (
+            with(json!({"price": null, "price_decimal": "99999999999999999999"})),
+            none.clone(),
+            &["payments[0].price_decimal"],
+        ),
+        (
+            with(json!({"price_decimal": "1.01"})),
+            none.clone(),
+            &["payments[0].price_decimal"],
+        ),
+        (
+            with(json!({"currency": null})),
+            none.clone(),
+            &["payments[0].currency"],
+        ),
+        (
+            with(json!({"currency": "eur"})),
+            none.clone(),
+            &["payments[0].currency"],
+        ),
+        (
+            with(json!({"currency": "EURO"})),
+            none.clone(),
+            &["payments[0].currency"],
+        ),
+        (
+            base.clone(),
+            json!({"reserve": {"for": 10, "until": 20}}),
+            &["reserve"],
+        ),
+        (base.clone(), json!({"reserve": {}}), &["reserve"]),
+        (
+            base.clone(),
+            json!({"reserve": {"for": -1}}),
+            &["reserve.for"],
+        ),
+        (
+            base.clone(),
+            json!({"reserve": {"until": -1}}),
+            &["reserve.until"],
+        ),
+        (
+            base.clone(),
+            json!({"redirect_uri": "ftp://x"}),
+            &["redirect_uri"],
+        ),
+        (
+            base.clone(),
+            json!({"redirect_uri": "https://"}),
+            &["redirect_uri"],
+        ),
+        (
+            base.clone(),
+            json!({"callback_uri": "www.example.com"}),
+            &["callback_uri"],
+        ),
+        (
+            json!({}),
+            json!({"redirect_uri": "x"}),
+            &[
+                "payments[0].description",
+                "payments[0].currency",
+                "payments[0].price",
+                "redirect_uri",
+            ],
+        ),
+    ];
+    for (payment, fields, expected) in cases {
+        let context = format!("{payment} {fields}");
+        assert_eq!(invalid_fields(payment, fields), expected, "{context}");
+    }
+
+    let two = TransactionRequest::new(vec![
+        Payment::new("ok", Money::new(1, "EUR")),
+        Payment::new("bad", Money::new(1, "eu")),
+    ]);
+    let errors = two.validate().expect_err("second payment is bad");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, "payments[1].currency");
+    assert!(
+        errors[0].message.contains("\"eu\""),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn other_bodies_round_trip() {
+    let error: ErrorBody = round_trip(
+        r#"{"error": "invalid_parameters", "error_description": "Bad price",
+            "error_properties": {"payments[0].price": ["must be positive"]},
+            "error_data": null, "error_uri": "https://example.com/e"}"#,
+    );
+    assert_eq!(error.error_data, Some(Value::Null));
+    assert_eq!(error.to_string(), "invalid_parameters: Bad price");
+
+    let time: ServerTime = round_trip(r#"{"time": 1343811600}"#);
+    assert_eq!(time.time, 1343811600);
+
+    let list: TransactionList = round_trip(
+        r#"{"transactions": [], "_metadata": {"limit": 10, "has_next": true,
+            "has_previous": false, "cursors": {"after": "abc"}}}"#,
+    );
+    assert_eq!(list.metadata.and_then(|m| m.has_next), Some(true));
+
+    let spots: SpotList = round_trip(r#"{"spots": []}"#);
+    assert_eq!(spots.metadata, None);
+}
