@@ -293,15 +293,7 @@ impl ClientBuilder {
             return Err(Error::invalid_input("timeouts must be greater than zero"));
         }
         let base_url = base.as_str().trim_end_matches('/').to_owned();
-        // reqwest is built without a bundled crypto provider (aws-lc is a slow C build); ring is
-        // ours. "Already installed" is fine: someone else chose a provider for the process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(self.user_agent.clone())
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::invalid_input(format!("cannot build the HTTP client: {e}")))?;
+        let http = http_client(&self.user_agent, self.connect_timeout)?;
         let offset = Arc::new(AtomicI64::new(0));
         let clock_offset = offset.clone();
         let clock = self.clock;
@@ -310,6 +302,8 @@ impl ClientBuilder {
         Ok(Client {
             shared: Arc::new(Shared {
                 http,
+                user_agent: self.user_agent,
+                connect_timeout: self.connect_timeout,
                 signer,
                 base_url,
                 clock_offset: offset,
@@ -321,8 +315,28 @@ impl ClientBuilder {
     }
 }
 
+/// Installs rustls' `ring` provider as the process default unless one is already installed.
+/// reqwest is built without a bundled provider (aws-lc is a slow C build) and panics without one;
+/// call this before building any other reqwest client in the same process.
+pub fn install_crypto_provider() {
+    // "Already installed" is fine: someone else chose a provider for the process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn http_client(user_agent: &str, connect_timeout: Duration) -> Result<reqwest::Client, Error> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::invalid_input(format!("cannot build the HTTP client: {e}")))
+}
+
 struct Shared {
     http: reqwest::Client,
+    user_agent: String,
+    connect_timeout: Duration,
     signer: MacSigner,
     base_url: String,
     clock_offset: Arc<AtomicI64>,
@@ -400,6 +414,34 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// The same client (credentials, settings, learnt clock offset) with a new, empty connection
+    /// pool. Pooled connections belong to the async runtime that opened them: after `fork()` or
+    /// when moving to another runtime, reconnect instead of reusing them.
+    pub fn reconnect(&self) -> Result<Self, Error> {
+        let s = &self.shared;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                http: http_client(&s.user_agent, s.connect_timeout)?,
+                user_agent: s.user_agent.clone(),
+                connect_timeout: s.connect_timeout,
+                signer: s.signer.clone(),
+                base_url: s.base_url.clone(),
+                clock_offset: s.clock_offset.clone(),
+                public_key: match s.public_key.get() {
+                    Some(pem) => tokio::sync::OnceCell::new_with(Some(pem.clone())),
+                    None => tokio::sync::OnceCell::new(),
+                },
+            }),
+            timeout: self.timeout,
+            retry: self.retry.clone(),
+        })
+    }
+
+    /// The MAC id this client signs with.
+    pub fn client_id(&self) -> &str {
+        self.shared.signer.credentials().client_id()
     }
 
     pub fn timeout(&self) -> Duration {

@@ -14,6 +14,7 @@ pub mod error;
 pub mod mac;
 pub mod models;
 pub mod qr;
+pub mod runtime;
 
 pub use callback::{CallbackForm, CallbackSigner, CallbackVerifier, verify_callback};
 pub use client::{

@@ -133,7 +133,12 @@ impl ActiveRule {
         if self.remaining == Some(0) {
             return false;
         }
-        if self.rule.method.as_deref().is_some_and(|m| !m.eq_ignore_ascii_case(method)) {
+        if self
+            .rule
+            .method
+            .as_deref()
+            .is_some_and(|m| !m.eq_ignore_ascii_case(method))
+        {
             return false;
         }
         if self.rule.path.as_deref().is_some_and(|p| !path.contains(p)) {
@@ -178,7 +183,11 @@ mod tests {
 
     #[test]
     fn count_and_filters() {
-        let mut r = ActiveRule::new(FaultRule::once(FaultKind::Drop).on("post", "/order").times(2));
+        let mut r = ActiveRule::new(
+            FaultRule::once(FaultKind::Drop)
+                .on("post", "/order")
+                .times(2),
+        );
         assert!(!r.hits("GET", "/rest/v1/spot/1/order"));
         assert!(!r.hits("POST", "/rest/v1/transaction"));
         assert!(r.hits("POST", "/rest/v1/spot/1/order"));
@@ -190,9 +199,8 @@ mod tests {
     #[test]
     fn probability_is_seeded_and_roughly_right() {
         let draw = |seed| {
-            let mut r = ActiveRule::new(
-                FaultRule::once(FaultKind::Drop).with_probability(0.1, seed),
-            );
+            let mut r =
+                ActiveRule::new(FaultRule::once(FaultKind::Drop).with_probability(0.1, seed));
             (0..1000).map(|_| r.hits("GET", "/")).collect::<Vec<_>>()
         };
         assert_eq!(draw(7), draw(7));
@@ -209,7 +217,8 @@ mod tests {
         .unwrap();
         assert_eq!(r.count, Some(3));
         assert!(matches!(r.fault, FaultKind::Error { status: 503, .. }));
-        let r: FaultRule = serde_json::from_str(r#"{"kind":"rate_limit","retry_after":2}"#).unwrap();
+        let r: FaultRule =
+            serde_json::from_str(r#"{"kind":"rate_limit","retry_after":2}"#).unwrap();
         assert!(matches!(r.fault, FaultKind::RateLimit { retry_after: 2 }));
     }
 }

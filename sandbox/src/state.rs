@@ -177,7 +177,10 @@ impl World {
     }
 
     /// Moves the clock forward and lapses reservations whose time ran out.
-    pub fn advance_clock(&mut self, seconds: i64) -> Result<(i64, Vec<PendingCallback>), ApiFailure> {
+    pub fn advance_clock(
+        &mut self,
+        seconds: i64,
+    ) -> Result<(i64, Vec<PendingCallback>), ApiFailure> {
         if seconds < 0 {
             return Err(ApiFailure::invalid_parameter(
                 "seconds",
@@ -230,10 +233,14 @@ impl World {
                 format!("location {location_id} already has a spot {identifier:?}"),
             ));
         }
-        let mut info = self.locations.get(&location_id).cloned().unwrap_or_else(|| PlaceInfo {
-            title: Some(format!("Location {location_id}")),
-            ..Default::default()
-        });
+        let mut info = self
+            .locations
+            .get(&location_id)
+            .cloned()
+            .unwrap_or_else(|| PlaceInfo {
+                title: Some(format!("Location {location_id}")),
+                ..Default::default()
+            });
         merge_place(&mut info, &place);
         info.location_id = Some(location_id);
         self.locations.insert(location_id, info.clone());
@@ -269,7 +276,10 @@ impl World {
                 else {
                     return Err(ApiFailure::invalid_parameter(
                         "code",
-                        format!("{code:?} is a {} code, not a spot code", parsed.inner().kind()),
+                        format!(
+                            "{code:?} is a {} code, not a spot code",
+                            parsed.inner().kind()
+                        ),
                     ));
                 };
                 self.spots
@@ -549,9 +559,9 @@ impl World {
                 cancelable: Some(false),
                 price: Some(price),
                 currency: Some(currency),
-                price_decimal: Some(
-                    paysera_scanpay::models::DecimalAmount::from_minor_units(price, exponent),
-                ),
+                price_decimal: Some(paysera_scanpay::models::DecimalAmount::from_minor_units(
+                    price, exponent,
+                )),
                 freeze: Some(p.freeze.clone().unwrap_or_else(|| Reserve::for_seconds(0))),
                 freeze_for: Some(p.freeze.as_ref().and_then(|f| f.for_seconds).unwrap_or(0)),
                 description: p.description.clone(),
@@ -618,7 +628,9 @@ impl World {
             .iter()
             .filter_map(|k| self.transactions.get(k))
             .filter(|r| r.client_id == client_id)
-            .filter(|r| f.statuses.is_empty() || f.statuses.iter().any(|s| s == r.tx.status.as_str()))
+            .filter(|r| {
+                f.statuses.is_empty() || f.statuses.iter().any(|s| s == r.tx.status.as_str())
+            })
             .filter(|r| f.wallet.is_none_or(|w| r.tx.wallet == Some(w)))
             .filter(|r| f.from.is_none_or(|t| r.tx.created_at.unwrap_or(0) >= t))
             .filter(|r| f.to.is_none_or(|t| r.tx.created_at.unwrap_or(0) <= t))
@@ -663,14 +675,16 @@ impl World {
                 let field = payment_id.to_string();
                 match rec.tx.payments().iter().find(|p| p.id == Some(*payment_id)) {
                     None => bad.push((field, "no such payment in this transaction".to_owned())),
-                    Some(p) if p.currency.as_deref() != Some(money.currency.as_str()) => bad.push((
-                        field,
-                        format!(
-                            "currency {} differs from the payment's {}",
-                            money.currency,
-                            p.currency.as_deref().unwrap_or("?")
-                        ),
-                    )),
+                    Some(p) if p.currency.as_deref() != Some(money.currency.as_str()) => {
+                        bad.push((
+                            field,
+                            format!(
+                                "currency {} differs from the payment's {}",
+                                money.currency,
+                                p.currency.as_deref().unwrap_or("?")
+                            ),
+                        ))
+                    }
                     Some(p) if money.amount <= 0 || Some(money.amount) > p.price => bad.push((
                         field,
                         format!(
@@ -688,10 +702,11 @@ impl World {
             for p in rec.tx.payments.iter_mut().flatten() {
                 if let Some(m) = p.id.and_then(|id| prices.get(&id)) {
                     p.price = Some(m.amount);
-                    p.price_decimal = Some(paysera_scanpay::models::DecimalAmount::from_minor_units(
-                        m.amount,
-                        currency_exponent(&m.currency),
-                    ));
+                    p.price_decimal =
+                        Some(paysera_scanpay::models::DecimalAmount::from_minor_units(
+                            m.amount,
+                            currency_exponent(&m.currency),
+                        ));
                 }
             }
         }
@@ -707,7 +722,11 @@ impl World {
     }
 
     /// `DELETE /transaction/{key}`.
-    pub fn revoke_transaction(&mut self, client_id: &str, key: &str) -> Result<Transaction, ApiFailure> {
+    pub fn revoke_transaction(
+        &mut self,
+        client_id: &str,
+        key: &str,
+    ) -> Result<Transaction, ApiFailure> {
         let rec = self
             .transactions
             .get(key)
@@ -748,7 +767,12 @@ impl World {
         tx
     }
 
-    fn set_order_status(&mut self, spot_id: Option<u64>, order_id: Option<u64>, status: OrderStatus) {
+    fn set_order_status(
+        &mut self,
+        spot_id: Option<u64>,
+        order_id: Option<u64>,
+        status: OrderStatus,
+    ) {
         let (Some(spot_id), Some(order_id)) = (spot_id, order_id) else {
             return;
         };
