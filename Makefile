@@ -2,7 +2,7 @@
 # every suite; `make demo` runs the Scan and Pay demo against the embedded sandbox.
 CARGO ?= cargo
 
-.PHONY: test lint rust-test demo build clean
+.PHONY: test lint rust-test demo sandbox build clean
 
 test: lint rust-test
 
@@ -12,6 +12,12 @@ lint:
 
 rust-test:
 	$(CARGO) test --workspace --locked
+
+demo:
+	$(CARGO) run --quiet --locked -p paysera-scanpay-cli -- demo
+
+sandbox:
+	$(CARGO) run --quiet --locked -p paysera-sandbox -- --port 8080
 
 build:
 	$(CARGO) build --workspace --locked

@@ -28,6 +28,10 @@ enum Command {
     Qr(QrArgs),
     /// Check a callback's `sign` against Paysera's public key: exit 0 valid, 1 invalid
     VerifyCallback(VerifyArgs),
+    /// Run the Scan and Pay flow end to end against an embedded sandbox, narrated
+    Demo,
+    /// Run the Paysera sandbox (a stateful Wallet API simulator) until Ctrl-C
+    Sandbox(paysera_sandbox::cli::SandboxArgs),
 }
 
 #[derive(Args)]
@@ -127,6 +131,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Sign(a) => sign(a),
         Command::Qr(a) => qr(a),
         Command::VerifyCallback(a) => verify(a),
+        Command::Demo => demo(),
+        Command::Sandbox(a) => paysera_sandbox::cli::run(&a).map(|()| ExitCode::SUCCESS),
     }
 }
 
@@ -199,4 +205,12 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, String> {
         println!("invalid: the signature does not match this event and key");
         Ok(ExitCode::from(1))
     }
+}
+
+fn demo() -> Result<ExitCode, String> {
+    let runtime = paysera_scanpay::runtime::new_runtime()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let mut out = std::io::stdout();
+    runtime.block_on(paysera_sandbox::demo::run(&mut out))?;
+    Ok(ExitCode::SUCCESS)
 }

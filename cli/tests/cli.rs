@@ -224,3 +224,62 @@ fn help_lists_commands() {
         assert!(out.contains(cmd), "{out}");
     }
 }
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    let o = run(&["demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("8. PUT /rest/v1/spot/"), "{out}");
+    assert!(
+        out.contains("Done: 3 spots closed, 3 transactions confirmed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn sandbox_serves_until_killed_and_prints_credentials() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paysera-scanpay"))
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--client-id",
+            "shop-1",
+            "--mac-key",
+            "k1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first.rsplit(' ').next().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+    let creds = lines.next().unwrap().unwrap();
+    assert!(
+        creds.contains("client_id=shop-1") && creds.contains("mac_key=k1"),
+        "{creds}"
+    );
+    let addr = base.trim_start_matches("http://");
+    let mut sock = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        sock,
+        "GET /rest/v1/server HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    sock.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.contains("\"time\":"), "{resp}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn sandbox_rejects_unpaired_credentials() {
+    let o = run(&["sandbox", "--port", "0", "--client-id", "a"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("in pairs"), "{}", stderr(&o));
+}

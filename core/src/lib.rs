@@ -24,8 +24,3 @@ pub use error::{ApiError, Error};
 pub use mac::{MacCredentials, MacSigner, Signature};
 pub use models::*;
 pub use qr::{QrCode, QrError, QrKind};
-
-/// The README's Rust examples, compiled by `cargo test --doc` so they cannot rot.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -18,9 +18,15 @@
 //! ```
 
 pub mod cli;
+pub mod demo;
 pub mod faults;
 mod server;
 pub mod state;
+
+/// The README's Rust examples (core and sandbox), compiled by `cargo test --doc`.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -131,6 +137,9 @@ pub struct RateLimit {
     pub per_seconds: u32,
 }
 
+/// Per client: start of the current window and requests counted in it.
+pub(crate) type RateWindows = HashMap<String, (i64, u32)>;
+
 pub(crate) struct Shared {
     pub world: Mutex<World>,
     pub project_id: u64,
@@ -140,7 +149,7 @@ pub(crate) struct Shared {
     pub nonces: Mutex<HashMap<(String, String), i64>>,
     pub journal: Mutex<Vec<JournalEntry>>,
     pub faults: Mutex<Vec<ActiveRule>>,
-    pub rate_limit: Mutex<Option<(RateLimit, HashMap<String, (i64, u32)>)>>,
+    pub rate_limit: Mutex<Option<(RateLimit, RateWindows)>>,
     pub callbacks: Arc<Mutex<Vec<CallbackRecord>>>,
     pub signer: CallbackSigner,
     pub http: reqwest::Client,

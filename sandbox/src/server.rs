@@ -382,16 +382,25 @@ fn authenticate(
         .and_then(|h| h.to_str().ok())
         .ok_or_else(|| unauthorized("Host header is required"))?;
     let (host, port) = split_host(host_header);
-    let normalized = normalized_string(
-        ts,
-        &mac.nonce,
-        method.as_str(),
-        path_and_query,
-        &host,
-        port,
-        &ext,
-    );
-    if !verify_mac(creds, &normalized, &mac.mac) {
+    // Without an explicit port the client may have signed 80 (plain HTTP) or 443 (HTTPS ended
+    // by a proxy in front of the sandbox, as in Paysera's own guide examples).
+    let ports: &[u16] = match port {
+        Some(p) => &[p][..],
+        None => &[80, 443],
+    };
+    let signed = ports.iter().any(|port| {
+        let normalized = normalized_string(
+            ts,
+            &mac.nonce,
+            method.as_str(),
+            path_and_query,
+            &host,
+            *port,
+            &ext,
+        );
+        verify_mac(creds, &normalized, &mac.mac)
+    });
+    if !signed {
         return Err(unauthorized("MAC does not match the request"));
     }
     let mut nonces = lock(&shared.nonces);
@@ -409,19 +418,16 @@ fn authenticate(
     Ok(mac.id)
 }
 
-fn split_host(h: &str) -> (String, u16) {
+fn split_host(h: &str) -> (String, Option<u16>) {
     let lower = h.to_ascii_lowercase();
     if let Some(end) = lower.rfind(']') {
         let (host, rest) = lower.split_at(end + 1);
-        let port = rest
-            .strip_prefix(':')
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(80);
+        let port = rest.strip_prefix(':').and_then(|p| p.parse().ok());
         return (host.to_owned(), port);
     }
     match lower.rsplit_once(':') {
-        Some((host, port)) => (host.to_owned(), port.parse().unwrap_or(80)),
-        None => (lower, 80),
+        Some((host, port)) => (host.to_owned(), port.parse().ok()),
+        None => (lower, None),
     }
 }
 
