@@ -10,6 +10,7 @@
 
 pub mod callback;
 pub mod client;
+pub mod engine;
 pub mod error;
 pub mod mac;
 pub mod models;

@@ -1,0 +1,24 @@
+// ESM entry: the same objects as the CommonJS build, so classes (and `instanceof`) are shared.
+import cjs from '../dist/index.js';
+
+export const {
+  ApiError,
+  AuthenticationError,
+  Client,
+  DecodeError,
+  InvalidInputError,
+  InvalidParametersError,
+  InvalidQrCodeError,
+  InvalidStateError,
+  MacSigner,
+  NotFoundError,
+  PayseraError,
+  RateLimitError,
+  TimeoutError,
+  TransportError,
+  parseCallbackForm,
+  qr,
+  verifyCallback,
+  verifyCallbackEvent,
+} = cjs;
+export default cjs;

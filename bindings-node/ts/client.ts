@@ -1,0 +1,256 @@
+import { inspect } from 'node:util';
+
+import { fromNative, isAbort, sync } from './errors';
+import type {
+  ConfirmPrices,
+  Id,
+  Order,
+  Spot,
+  SpotList,
+  SpotStatus,
+  Transaction,
+  TransactionList,
+  TransactionRequest,
+  TransactionStatus,
+} from './models';
+import native = require('./native');
+
+export interface ClientOptions {
+  clientId: string;
+  macKey: string;
+  /** `https://wallet.paysera.com` by default; a sandbox or proxy URL otherwise. */
+  baseUrl?: string;
+  /** Whole-request timeout per attempt; default 30 000. */
+  timeoutMs?: number;
+  /** TCP + TLS connect timeout; default 5 000. */
+  connectTimeoutMs?: number;
+  /** Extra attempts for failures that are safe to retry; default 2, 0 for none. */
+  retries?: number;
+  userAgent?: string;
+}
+
+/** Every method takes these last. */
+export interface CallOptions {
+  /** Aborting rejects the call with `signal.reason` and closes the request. */
+  signal?: AbortSignal;
+}
+
+export interface ListSpotsOptions extends CallOptions {
+  status?: SpotStatus;
+  locationId?: Id;
+  /** 1–200; with `iterSpots` the page size (default 100). */
+  limit?: number;
+  offset?: number;
+}
+
+export interface ListTransactionsOptions extends CallOptions {
+  /** One status or several (sent comma-separated). */
+  status?: TransactionStatus | readonly TransactionStatus[];
+  wallet?: Id;
+  /** Unix seconds, inclusive lower bound of `created_at`. */
+  from?: number;
+  /** Unix seconds, upper bound of `created_at`. */
+  to?: number;
+  /** 1–200; with `iterTransactions` the page size (default 100). */
+  limit?: number;
+  offset?: number;
+  projectId?: Id;
+  locationId?: Id;
+}
+
+export interface ConfirmOptions extends CallOptions {
+  /** Lower payment amounts: `{ [paymentId]: { price, currency } }`. */
+  prices?: ConfirmPrices;
+}
+
+type Token = native.CancelToken | undefined;
+
+/** Runs one native call, wiring `signal` to a cancel token and converting errors. */
+function call<T>(signal: AbortSignal | undefined, start: (token: Token) => Promise<unknown>): Promise<T> {
+  if (signal == null) {
+    try {
+      return start(undefined).catch((e: unknown) => Promise.reject(fromNative(e))) as Promise<T>;
+    } catch (e) {
+      return Promise.reject(fromNative(e));
+    }
+  }
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const token = new native.CancelToken();
+  const onAbort = () => token.cancel();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const done = () => signal.removeEventListener('abort', onAbort);
+  let pending: Promise<unknown>;
+  try {
+    pending = start(token);
+  } catch (e) {
+    done();
+    return Promise.reject(fromNative(e));
+  }
+  return pending.then(
+    (value) => {
+      done();
+      return value as T;
+    },
+    (e: unknown) => {
+      done();
+      throw isAbort(e) ? signal.reason : fromNative(e);
+    },
+  );
+}
+
+function spotQuery(o: ListSpotsOptions): native.SpotQueryOptions {
+  return { status: o.status, locationId: o.locationId, limit: o.limit, offset: o.offset };
+}
+
+function transactionQuery(o: ListTransactionsOptions): native.TransactionQueryOptions {
+  const status = o.status == null ? undefined : typeof o.status === 'string' ? [o.status] : [...o.status];
+  return {
+    statuses: status,
+    wallet: o.wallet,
+    from: o.from,
+    to: o.to,
+    limit: o.limit,
+    offset: o.offset,
+    projectId: o.projectId,
+    locationId: o.locationId,
+  };
+}
+
+async function* walk<T>(pager: native.Pager, signal: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
+  for (;;) {
+    const page = await call<T[] | null>(signal, (t) => pager.nextPage(t));
+    if (page == null) return;
+    yield* page;
+  }
+}
+
+/**
+ * The Paysera Wallet API client (Scan and Pay). Requests run in the Rust core on its own
+ * threads: each is MAC-signed per attempt, retried only when that cannot apply it twice, and
+ * never blocks the event loop. Methods return Promises of Paysera's wire objects.
+ *
+ * ```ts
+ * const client = new Client({ clientId, macKey });
+ * const { spots } = await client.listSpots({ status: 'waiting' });
+ * ```
+ */
+export class Client {
+  readonly #native: native.Client;
+
+  constructor(options: ClientOptions) {
+    const o = options;
+    this.#native = sync(
+      () =>
+        new native.Client({
+          clientId: o.clientId,
+          macKey: o.macKey,
+          baseUrl: o.baseUrl,
+          timeoutMs: o.timeoutMs,
+          connectTimeoutMs: o.connectTimeoutMs,
+          retries: o.retries,
+          userAgent: o.userAgent,
+        }),
+    );
+  }
+
+  get baseUrl(): string {
+    return this.#native.baseUrl;
+  }
+
+  get clientId(): string {
+    return this.#native.clientId;
+  }
+
+  get timeoutMs(): number {
+    return this.#native.timeoutMs;
+  }
+
+  get retries(): number {
+    return this.#native.retries;
+  }
+
+  /** Seconds added to the local clock when signing, learnt from `invalid_timestamp`. */
+  get clockOffset(): number {
+    return this.#native.clockOffset;
+  }
+
+  /** `GET /spots`: one page. */
+  listSpots(options: ListSpotsOptions = {}): Promise<SpotList> {
+    return call(options.signal, (t) => this.#native.listSpots(spotQuery(options), t));
+  }
+
+  /** Every matching spot, fetching page after page. */
+  iterSpots(options: ListSpotsOptions = {}): AsyncGenerator<Spot, void, undefined> {
+    return walk<Spot>(sync(() => this.#native.iterSpots(spotQuery(options))), options.signal);
+  }
+
+  /** `GET /spot/{id}`. */
+  getSpot(spotId: Id, options: CallOptions = {}): Promise<Spot> {
+    return call(options.signal, (t) => this.#native.getSpot(spotId, t));
+  }
+
+  /** `POST /spot/{id}/order`: attach a transaction to a waiting spot. Not retried once sent: on
+   * an unknown outcome read the spot's `orders` before trying again. */
+  createSpotOrder(spotId: Id, transactionKey: string, options: CallOptions = {}): Promise<Order> {
+    return call(options.signal, (t) => this.#native.createSpotOrder(spotId, transactionKey, t));
+  }
+
+  /** `PUT /spot/{id}/close`. */
+  closeSpot(spotId: Id, options: CallOptions = {}): Promise<Spot> {
+    return call(options.signal, (t) => this.#native.closeSpot(spotId, t));
+  }
+
+  /** `POST /transaction`, validated before anything is sent. Not retried once sent (Paysera has
+   * no idempotency keys): on `outcomeUnknown`, look it up by your reference first. */
+  createTransaction(request: TransactionRequest, options: CallOptions = {}): Promise<Transaction> {
+    return call(options.signal, (t) => this.#native.createTransaction(request, t));
+  }
+
+  /** `GET /transaction/{key}`. */
+  getTransaction(transactionKey: string, options: CallOptions = {}): Promise<Transaction> {
+    return call(options.signal, (t) => this.#native.getTransaction(transactionKey, t));
+  }
+
+  /** `GET /transactions`: one page. */
+  listTransactions(options: ListTransactionsOptions = {}): Promise<TransactionList> {
+    return call(options.signal, (t) => this.#native.listTransactions(transactionQuery(options), t));
+  }
+
+  /** Every matching transaction, fetching page after page. */
+  iterTransactions(options: ListTransactionsOptions = {}): AsyncGenerator<Transaction, void, undefined> {
+    return walk<Transaction>(sync(() => this.#native.iterTransactions(transactionQuery(options))), options.signal);
+  }
+
+  /** `PUT /transaction/{key}/confirm`: take the money, optionally lowering prices. */
+  confirmTransaction(transactionKey: string, options: ConfirmOptions = {}): Promise<Transaction> {
+    return call(options.signal, (t) => this.#native.confirmTransaction(transactionKey, options.prices, t));
+  }
+
+  /** `DELETE /transaction/{key}`: revoke (while `new`, `waiting*` or `reserved`). */
+  revokeTransaction(transactionKey: string, options: CallOptions = {}): Promise<Transaction> {
+    return call(options.signal, (t) => this.#native.revokeTransaction(transactionKey, t));
+  }
+
+  /** `GET /server`: Paysera's clock, Unix seconds. */
+  serverTime(options: CallOptions = {}): Promise<number> {
+    return call(options.signal, (t) => this.#native.serverTime(t));
+  }
+
+  /** `GET /publickey`: the PEM key that signs callbacks; fetched once, then cached. */
+  getPublicKey(options: CallOptions = {}): Promise<string> {
+    return call(options.signal, (t) => this.#native.getPublicKey(t));
+  }
+
+  /** Verifies a callback with Paysera's public key (fetched and cached by `getPublicKey`). */
+  verifyCallback(event: string | Buffer, sign: string, options: CallOptions = {}): Promise<boolean> {
+    return call(options.signal, (t) => this.#native.verifyCallback(event, sign, t));
+  }
+
+  [inspect.custom](): string {
+    return `Client { clientId: ${inspect(this.clientId)}, baseUrl: ${inspect(this.baseUrl)} }`;
+  }
+
+  toJSON(): { clientId: string; baseUrl: string } {
+    return { clientId: this.clientId, baseUrl: this.baseUrl };
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * `paysera-scanpay`: Paysera Wallet API (Scan and Pay) for Node, a thin layer over the Rust
+ * core. See the README's Node section.
+ */
+export { verifyCallback, verifyCallbackEvent, parseCallbackForm } from './callback';
+export { Client } from './client';
+export type { CallOptions, ClientOptions, ConfirmOptions, ListSpotsOptions, ListTransactionsOptions } from './client';
+export {
+  ApiError,
+  AuthenticationError,
+  DecodeError,
+  InvalidInputError,
+  InvalidParametersError,
+  InvalidQrCodeError,
+  InvalidStateError,
+  NotFoundError,
+  PayseraError,
+  RateLimitError,
+  TimeoutError,
+  TransportError,
+} from './errors';
+export type { ApiErrorFields, PayseraErrorFields } from './errors';
+export { MacSigner } from './mac';
+export type { ExtParams, Signature, SignRequest } from './mac';
+export type * from './models';
+export { qr } from './qr';
+export type { QrCodeInfo, QrRenderOptions } from './qr';

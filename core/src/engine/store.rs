@@ -1,0 +1,349 @@
+//! Where the cashier remembers what it started, so a restarted engine finishes it without
+//! creating anything twice.
+//!
+//! Several backend replicas must not run cashiers over the same locations with separate stores:
+//! each would price and order the same check-in. To share work, put the records in one store
+//! with leases: a replica claims a record (or a location) by writing `owner` and `lease_until`
+//! with a compare-and-set (SQL `UPDATE .. WHERE lease_until < now`, Redis `SET NX PX`), renews the
+//! lease every tick, and skips records leased by others. Only the local stores below ship now.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::models::Money;
+
+/// Where a check-in is in the cashier's loop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    /// A transaction is being created; if the outcome was lost, look it up by reference before
+    /// creating another.
+    Creating,
+    /// The transaction exists and is not attached yet.
+    Created,
+    /// Attaching the order; if the outcome was lost, the spot's `orders` tell.
+    Ordering,
+    /// The customer sees the order in the app.
+    Ordered,
+    /// Confirming the reserved transaction; if the outcome was lost, read the transaction.
+    Confirming,
+    /// Revoking an order the customer did not act on in time.
+    Revoking,
+    /// The outcome is known; the spot is being closed.
+    Closing { outcome: Outcome },
+}
+
+/// How a check-in ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Paid,
+    Rejected,
+    Expired,
+    Failed,
+}
+
+/// The cashier's memory of one check-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Deterministic from the spot and its check-in: the idempotency key written into every
+    /// payment's `parameters`.
+    pub reference: String,
+    pub spot_id: u64,
+    #[serde(flatten)]
+    pub stage: Stage,
+    pub transaction_key: Option<String>,
+    /// Unix seconds when the cashier first acted on this check-in.
+    pub started_at: i64,
+    /// Unix seconds when the order was attached.
+    pub ordered_at: Option<i64>,
+    /// What the customer was charged (after any lowering).
+    #[serde(default)]
+    pub amounts: Vec<Money>,
+    /// Event kinds already handed to the merchant's handler (so none is reported twice).
+    #[serde(default)]
+    pub delivered: Vec<String>,
+}
+
+/// Durable storage for [`Record`]s. Implementations must make `save`/`remove` durable before
+/// returning.
+pub trait Store: Send + Sync {
+    /// Every record, at start.
+    fn load(&self) -> Result<Vec<Record>, Error>;
+    /// Inserts or replaces the record with this reference.
+    fn save(&self, record: &Record) -> Result<(), Error>;
+    /// Forgets a finished check-in.
+    fn remove(&self, reference: &str) -> Result<(), Error>;
+}
+
+/// Keeps records in memory: survives an engine restart inside the process (share the `Arc`),
+/// not a process crash.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    records: Arc<Mutex<HashMap<String, Record>>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Store for MemoryStore {
+    fn load(&self) -> Result<Vec<Record>, Error> {
+        Ok(lock(&self.records).values().cloned().collect())
+    }
+    fn save(&self, record: &Record) -> Result<(), Error> {
+        lock(&self.records).insert(record.reference.clone(), record.clone());
+        Ok(())
+    }
+    fn remove(&self, reference: &str) -> Result<(), Error> {
+        lock(&self.records).remove(reference);
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum LogLine {
+    Put { record: Record },
+    Del { reference: String },
+}
+
+struct FileState {
+    file: File,
+    records: HashMap<String, Record>,
+    lines: usize,
+}
+
+/// A crash-safe local store: an append-only JSON-lines log, `fsync`ed on every change and
+/// compacted (write, `fsync`, atomic rename) when it grows. A torn last line — a write the crash
+/// interrupted, never acknowledged — is ignored on open.
+pub struct FileStore {
+    path: PathBuf,
+    state: Mutex<FileState>,
+}
+
+impl std::fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
+    Error::InvalidInput(format!("store {}: cannot {what}: {e}", path.display()))
+}
+
+impl FileStore {
+    /// Opens (or creates) the log at `path` and replays it.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self, Error> {
+        let path = path.into();
+        let mut records = HashMap::new();
+        let mut lines = 0;
+        if path.exists() {
+            let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
+            let all: Vec<String> = BufReader::new(file)
+                .lines()
+                .collect::<Result<_, _>>()
+                .map_err(|e| io_error(&path, "read", e))?;
+            let count = all.len();
+            for (i, line) in all.into_iter().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<LogLine>(&line) {
+                    Ok(LogLine::Put { record }) => {
+                        records.insert(record.reference.clone(), record);
+                    }
+                    Ok(LogLine::Del { reference }) => {
+                        records.remove(&reference);
+                    }
+                    // Only the last line can be torn by a crash mid-write.
+                    Err(_) if i + 1 == count => {
+                        log::warn!(target: "paysera_scanpay", "store {}: ignoring a torn last line", path.display());
+                    }
+                    Err(e) => {
+                        return Err(Error::InvalidInput(format!(
+                            "store {}: line {} is corrupt: {e}",
+                            path.display(),
+                            i + 1
+                        )));
+                    }
+                }
+                lines += 1;
+            }
+        }
+        let store = Self {
+            state: Mutex::new(FileState {
+                file: Self::rewrite(&path, &records)?,
+                records,
+                lines,
+            }),
+            path,
+        };
+        Ok(store)
+    }
+
+    /// Writes a compact log beside the old one, syncs it and renames it over the old one.
+    fn rewrite(path: &Path, records: &HashMap<String, Record>) -> Result<File, Error> {
+        let tmp = path.with_extension("tmp");
+        {
+            let mut f = File::create(&tmp).map_err(|e| io_error(&tmp, "create", e))?;
+            for record in records.values() {
+                let line = serde_json::to_string(&LogLine::Put {
+                    record: record.clone(),
+                })
+                .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                writeln!(f, "{line}").map_err(|e| io_error(&tmp, "write", e))?;
+            }
+            f.sync_all().map_err(|e| io_error(&tmp, "sync", e))?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| io_error(path, "replace", e))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Make the rename itself durable.
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| io_error(path, "open", e))
+    }
+
+    fn append(&self, line: &LogLine) -> Result<(), Error> {
+        let mut state = lock(&self.state);
+        let text = serde_json::to_string(line).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        state
+            .file
+            .write_all(format!("{text}\n").as_bytes())
+            .map_err(|e| io_error(&self.path, "write", e))?;
+        state
+            .file
+            .sync_data()
+            .map_err(|e| io_error(&self.path, "sync", e))?;
+        match line {
+            LogLine::Put { record } => {
+                state
+                    .records
+                    .insert(record.reference.clone(), record.clone());
+            }
+            LogLine::Del { reference } => {
+                state.records.remove(reference);
+            }
+        }
+        state.lines += 1;
+        if state.lines > 1000 && state.lines > 4 * state.records.len() {
+            let file = Self::rewrite(&self.path, &state.records)?;
+            state.file = file;
+            state.lines = state.records.len();
+        }
+        Ok(())
+    }
+}
+
+impl Store for FileStore {
+    fn load(&self) -> Result<Vec<Record>, Error> {
+        Ok(lock(&self.state).records.values().cloned().collect())
+    }
+    fn save(&self, record: &Record) -> Result<(), Error> {
+        self.append(&LogLine::Put {
+            record: record.clone(),
+        })
+    }
+    fn remove(&self, reference: &str) -> Result<(), Error> {
+        self.append(&LogLine::Del {
+            reference: reference.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(reference: &str, stage: Stage) -> Record {
+        Record {
+            reference: reference.into(),
+            spot_id: 1,
+            stage,
+            transaction_key: Some("K".into()),
+            started_at: 1,
+            ordered_at: None,
+            amounts: vec![Money::new(100, "EUR")],
+            delivered: vec![],
+        }
+    }
+
+    #[test]
+    fn file_store_survives_reopen_and_torn_lines() {
+        let dir = std::env::temp_dir().join(format!("ps-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cashier.log");
+        let _ = std::fs::remove_file(&path);
+        {
+            let s = FileStore::open(&path).unwrap();
+            s.save(&record("a", Stage::Creating)).unwrap();
+            s.save(&record("b", Stage::Ordered)).unwrap();
+            s.save(&record("a", Stage::Confirming)).unwrap();
+            s.remove("b").unwrap();
+        }
+        // A crash in the middle of a write leaves half a line.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"op\":\"put\",\"record\":{\"refer").unwrap();
+        drop(f);
+        let s = FileStore::open(&path).unwrap();
+        let all = s.load().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].stage, Stage::Confirming);
+        s.save(&record(
+            "c",
+            Stage::Closing {
+                outcome: Outcome::Paid,
+            },
+        ))
+        .unwrap();
+        drop(s);
+        let s = FileStore::open(&path).unwrap();
+        assert_eq!(s.load().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn file_store_compacts() {
+        let dir = std::env::temp_dir().join(format!("ps-store-c-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cashier.log");
+        let _ = std::fs::remove_file(&path);
+        let s = FileStore::open(&path).unwrap();
+        for i in 0..1500 {
+            s.save(&record(&format!("r{}", i % 3), Stage::Ordered))
+                .unwrap();
+        }
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert!(lines < 1000, "{lines}");
+        drop(s);
+        assert_eq!(FileStore::open(&path).unwrap().load().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn corrupt_middle_line_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("ps-store-x-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cashier.log");
+        std::fs::write(&path, "garbage\n{\"op\":\"del\",\"reference\":\"a\"}\n").unwrap();
+        let err = FileStore::open(&path).unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+    }
+}

@@ -1,0 +1,34 @@
+// Shared by the jest suites: a receiver for the sandbox's callbacks.
+const http = require('node:http');
+
+/** An HTTP server on a free loopback port that records raw POST bodies. */
+async function callbackReceiver() {
+  const bodies = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks));
+      res.end('OK');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/paysera/callback`,
+    bodies,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** Polls `check` until it returns something truthy (callbacks are delivered asynchronously). */
+async function eventually(check, ms = 5000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+module.exports = { callbackReceiver, eventually };

@@ -1,0 +1,27 @@
+// ESM: named and default imports by name, sharing the CommonJS objects (one class per error).
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+import pkg, { Client, MacSigner, NotFoundError, PayseraError, qr, verifyCallback } from 'paysera-scanpay';
+import { Sandbox } from 'paysera-scanpay/testing';
+
+const require = createRequire(import.meta.url);
+const cjs = require('paysera-scanpay');
+assert.equal(Client, cjs.Client);
+assert.equal(NotFoundError, cjs.NotFoundError);
+assert.equal(pkg.MacSigner, MacSigner);
+assert.equal(Sandbox, require('paysera-scanpay/testing').Sandbox);
+assert.equal(typeof verifyCallback, 'function');
+assert.equal(qr.walletCode(1), 'EVP000000000001');
+
+const sandbox = await Sandbox.start();
+try {
+  const client = sandbox.client();
+  assert.ok(client instanceof Client);
+  const err = await client.getTransaction('NoSuchKey').catch((e) => e);
+  assert.ok(err instanceof NotFoundError && err instanceof PayseraError);
+  assert.equal(err.statusCode, 404);
+} finally {
+  await sandbox.stop();
+}
+console.log('ESM import: ok');

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The Node package's whole test run, from a fresh clone with Node 20+, npm and Rust:
+#   npm ci (its install script builds the addon, debug, and the TypeScript facade),
+#   jest (tests/node), the CommonJS and ESM import checks, and tsc --noEmit over the example.
+# Idempotent; exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi
+
+npx jest --config tests/node/jest.config.js --ci
+node tests/node/imports/check.cjs
+node tests/node/imports/check.mjs
+npx tsc --project tests/node/types/tsconfig.json
+echo "node: jest, CommonJS/ESM imports and the TypeScript check passed"
