@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Node package's whole test run, from a fresh clone with Node 20+, npm and Rust:
 #   npm ci (its install script builds the addon, debug, and the TypeScript facade),
-#   jest (tests/node), the CommonJS and ESM import checks, and tsc --noEmit over the example.
+#   jest (tests/node, then once more with a globalSetup sandbox), the CommonJS and ESM import
+#   checks, and tsc --noEmit over the TypeScript examples.
 # Idempotent; exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +14,7 @@ else
 fi
 
 npx jest --config tests/node/jest.config.js --ci
+npx jest --config tests/node/global/jest.config.js --ci
 node tests/node/imports/check.cjs
 node tests/node/imports/check.mjs
 npx tsc --project tests/node/types/tsconfig.json

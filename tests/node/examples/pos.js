@@ -1,0 +1,60 @@
+// pos.js: an Express POS backend taking payments with Paysera Scan and Pay.
+const express = require('express');
+const { InvalidStateError, PayseraError, parseCallbackForm, verifyCallback } = require('paysera-scanpay');
+
+function createApp({ paysera, publicKeyPem }) {
+  const app = express();
+  const tableOf = new Map(); // transaction key -> spot id (your database, in real life)
+
+  // A waiter bills a table whose QR code a customer scanned: the bill appears on their phone.
+  app.post('/tables/:spotId/bill', express.json(), async (req, res, next) => {
+    try {
+      const { description, cents, orderId } = req.body;
+      const tx = await paysera.createTransaction({
+        payments: [{ description, price: cents, currency: 'EUR', parameters: { orderid: orderId } }],
+      });
+      await paysera.createSpotOrder(req.params.spotId, tx.transaction_key);
+      tableOf.set(tx.transaction_key, req.params.spotId);
+      res.status(201).json({ transaction_key: tx.transaction_key });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Run every few seconds: take the money customers reserved, then free their tables.
+  app.post('/settle', async (req, res, next) => {
+    try {
+      const confirmed = [];
+      for await (const tx of paysera.iterTransactions({ status: 'reserved' })) {
+        await paysera.confirmTransaction(tx.transaction_key);
+        const spotId = tableOf.get(tx.transaction_key);
+        if (spotId) await paysera.closeSpot(spotId);
+        confirmed.push(tx.transaction_key);
+      }
+      res.json({ confirmed });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Paysera's callback: verify the signature over the exact bytes received.
+  app.post('/paysera/callback', express.raw({ type: 'application/x-www-form-urlencoded' }), (req, res) => {
+    const { event, sign } = parseCallbackForm(req.body);
+    if (!verifyCallback(event, sign, publicKeyPem)) return res.status(400).send('bad signature');
+    const { type, data } = JSON.parse(event.toString('utf8'));
+    app.emit('paysera', type, data); // e.g. 'reserved': tell the waiter's tablet
+    res.send('OK');
+  });
+
+  // Paysera's errors carry what support needs; none of them contains your MAC key.
+  app.use((err, req, res, next) => {
+    if (err instanceof InvalidStateError) return res.status(409).json({ error: err.code, detail: err.description });
+    if (err instanceof PayseraError) {
+      return res.status(502).json({ error: err.code, correlationId: err.correlationId, retryable: err.retryable });
+    }
+    next(err);
+  });
+  return app;
+}
+
+module.exports = { createApp };

@@ -1,0 +1,4 @@
+// globalTeardown.js
+module.exports = async () => {
+  await globalThis.payseraSandbox.stop();
+};
