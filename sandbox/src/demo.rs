@@ -15,10 +15,23 @@ use crate::{Sandbox, SandboxConfig};
 /// What the demo did, for callers that check it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoSummary {
+    /// Act 1, the eight steps by hand.
     pub spots_closed: usize,
     pub transactions_confirmed: usize,
     pub total_cents: i64,
     pub requests: usize,
+    /// Act 2, the cashier engine.
+    pub cashier: CashierSummary,
+}
+
+/// How the cashier act ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CashierSummary {
+    pub paid: usize,
+    pub paid_cents: i64,
+    pub rejected: usize,
+    pub expired: usize,
+    pub spots_closed: usize,
 }
 
 const TABLES: [(&str, i64, &str); 3] = [
@@ -31,14 +44,23 @@ fn eur(cents: i64) -> String {
     format!("{}.{:02} EUR", cents / 100, cents % 100)
 }
 
-/// Runs the whole demo, writing the story to `out`. Fails if any spot is left open or any
-/// transaction unconfirmed.
+/// Runs the whole demo, writing the story to `out`: act 1 walks the eight steps by hand, act 2
+/// lets the cashier engine serve customers who confirm, reject or walk away. Fails if anything
+/// is left open, unconfirmed or unreported.
 pub async fn run(out: &mut (dyn Write + Send)) -> Result<DemoSummary, String> {
-    let e = |e: paysera_scanpay::Error| e.to_string();
-    let io = |e: std::io::Error| e.to_string();
     let sb = Sandbox::start(SandboxConfig::default())
         .await
         .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+    let mut summary = eight_steps(&sb, out).await?;
+    summary.cashier = cashier(&sb, out).await?;
+    sb.shutdown().await;
+    Ok(summary)
+}
+
+/// Act 1: the merchant's eight steps, one request at a time.
+async fn eight_steps(sb: &Sandbox, out: &mut (dyn Write + Send)) -> Result<DemoSummary, String> {
+    let e = |e: paysera_scanpay::Error| e.to_string();
+    let io = |e: std::io::Error| e.to_string();
     let client = sb.client();
     writeln!(
         out,
@@ -236,13 +258,216 @@ pub async fn run(out: &mut (dyn Write + Send)) -> Result<DemoSummary, String> {
         eur(total)
     );
     writeln!(out, "{summary_line}").map_err(io)?;
-    sb.shutdown().await;
     Ok(DemoSummary {
         spots_closed: spot_ids.len(),
         transactions_confirmed: reserved.len(),
         total_cents: total,
         requests,
+        cashier: CashierSummary::default(),
     })
+}
+
+/// What each guest of act 2 does once the bill reaches the app.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Guest {
+    Pays,
+    Declines,
+    WalksAway,
+}
+
+const GUESTS: [(&str, i64, Guest); 6] = [
+    ("terrace-1", 1850, Guest::Pays),
+    ("terrace-2", 990, Guest::Pays),
+    ("terrace-3", 3120, Guest::Declines),
+    ("terrace-4", 640, Guest::WalksAway),
+    ("terrace-5", 2275, Guest::Pays),
+    ("terrace-6", 1480, Guest::Pays),
+];
+
+/// Act 2: the cashier engine runs the loop; simulated guests pay, decline or walk away.
+async fn cashier(sb: &Sandbox, out: &mut (dyn Write + Send)) -> Result<CashierSummary, String> {
+    use paysera_scanpay::engine::{
+        Engine, EngineConfig, Event, EventKind, FnMerchant, MemoryStore,
+    };
+    use std::collections::{HashMap, HashSet};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let io = |e: std::io::Error| e.to_string();
+    let location = 2;
+    writeln!(
+        out,
+        "\nAct 2: the cashier engine serves the terrace on its own\n"
+    )
+    .map_err(io)?;
+    let mut names = HashMap::new();
+    for (table, _, _) in GUESTS {
+        let spot = sb
+            .create_spot(
+                location,
+                table,
+                PlaceInfo {
+                    title: Some("Café Demo terrace".into()),
+                    ..Default::default()
+                },
+            )
+            .map_err(|f| f.to_string())?;
+        names.insert(spot.id, table);
+    }
+    let prices: HashMap<String, i64> = GUESTS.iter().map(|(t, c, _)| (t.to_string(), *c)).collect();
+    let events: Arc<Mutex<Vec<Event>>> = Arc::default();
+    let log = events.clone();
+    let merchant = FnMerchant::new(
+        move |spot: paysera_scanpay::models::Spot| {
+            let table = spot.identifier.clone().unwrap_or_default();
+            prices.get(&table).map(|cents| {
+                vec![Payment::new(
+                    format!("{table} bill"),
+                    Money::new(*cents, "EUR"),
+                )]
+            })
+        },
+        move |event: Event| log.lock().unwrap_or_else(|p| p.into_inner()).push(event),
+    );
+    let timeout = Duration::from_secs(3);
+    let engine = Engine::new(
+        sb.client(),
+        Arc::new(merchant),
+        Arc::new(MemoryStore::new()),
+        EngineConfig {
+            poll_interval: Duration::from_millis(200),
+            requests_per_minute: 0,
+            customer_timeout: timeout,
+            location_id: Some(location),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    writeln!(
+        out,
+        "The cashier polls one page of waiting spots and one of reserved transactions per tick,\n\
+         prices each new check-in, and gives guests {} s to answer before revoking the bill.\n",
+        timeout.as_secs()
+    )
+    .map_err(io)?;
+    for (i, (table, _, _)) in GUESTS.iter().enumerate() {
+        sb.scan_as(
+            QrCode::spot(location, *table)
+                .map_err(|q| q.to_string())?
+                .to_string()
+                .as_str(),
+            201 + i as u64,
+        )
+        .map_err(|f| f.to_string())?;
+    }
+    writeln!(out, "  {} guests scan their table's code", GUESTS.len()).map_err(io)?;
+
+    let mut summary = CashierSummary::default();
+    let mut answered = HashSet::new();
+    let mut printed = 0;
+    let started = Instant::now();
+    loop {
+        engine.run_once().await.map_err(|e| e.to_string())?;
+        let snapshot = events.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for event in &snapshot[printed..] {
+            let table = names.get(&event.spot_id).copied().unwrap_or("?");
+            let amount = event.amounts.iter().map(|m| m.amount).sum::<i64>();
+            let line = match event.kind {
+                EventKind::OrderCreated => format!(
+                    "cashier: {table} priced at {}, bill sent to the guest's app",
+                    eur(amount)
+                ),
+                EventKind::Paid => {
+                    summary.paid += 1;
+                    summary.paid_cents += amount;
+                    format!(
+                        "cashier: {table} PAID {} (transaction confirmed)",
+                        eur(amount)
+                    )
+                }
+                EventKind::Rejected => {
+                    summary.rejected += 1;
+                    format!("cashier: {table} declined; nothing charged")
+                }
+                EventKind::Expired => {
+                    summary.expired += 1;
+                    format!("cashier: {table} did not answer in time; bill revoked")
+                }
+                EventKind::Failed => format!("cashier: {table} payment failed at Paysera"),
+                EventKind::SpotClosed => {
+                    summary.spots_closed += 1;
+                    format!("cashier: {table} closed, free for the next guest")
+                }
+                EventKind::Error => format!(
+                    "cashier: {table}: {}",
+                    event.message.clone().unwrap_or_default()
+                ),
+            };
+            writeln!(out, "  {line}").map_err(io)?;
+        }
+        printed = snapshot.len();
+        // The guests look at their phones.
+        for tx in sb.transactions() {
+            if tx.status != TransactionStatus::New || answered.contains(&tx.transaction_key) {
+                continue;
+            }
+            let Some(spot) = sb.spots().into_iter().find(|s| {
+                s.orders()
+                    .iter()
+                    .any(|o| o.transaction_key == tx.transaction_key)
+            }) else {
+                continue;
+            };
+            let table = names.get(&spot.id).copied().unwrap_or("?");
+            let guest = GUESTS
+                .iter()
+                .find(|g| g.0 == table)
+                .map_or(Guest::Pays, |g| g.2);
+            answered.insert(tx.transaction_key.clone());
+            match guest {
+                Guest::Pays => {
+                    sb.confirm(&tx.transaction_key).map_err(|f| f.to_string())?;
+                    writeln!(out, "  guest at {table} confirms the bill in the app").map_err(io)?;
+                }
+                Guest::Declines => {
+                    sb.reject(&tx.transaction_key).map_err(|f| f.to_string())?;
+                    writeln!(out, "  guest at {table} declines the bill").map_err(io)?;
+                }
+                Guest::WalksAway => {
+                    writeln!(out, "  guest at {table} puts the phone away and leaves")
+                        .map_err(io)?;
+                }
+            }
+        }
+        if summary.spots_closed == GUESTS.len() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err("the cashier did not finish the terrace within 30 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let reserved_left = sb
+        .transactions()
+        .iter()
+        .filter(|t| t.status == TransactionStatus::Reserved)
+        .count();
+    if reserved_left > 0 {
+        return Err(format!(
+            "{reserved_left} reserved transactions were left unconfirmed"
+        ));
+    }
+    writeln!(
+        out,
+        "\nSummary: {} paid ({}), {} declined, {} walked away (revoked); all {} tables closed.",
+        summary.paid,
+        eur(summary.paid_cents),
+        summary.rejected,
+        summary.expired,
+        summary.spots_closed
+    )
+    .map_err(io)?;
+    Ok(summary)
 }
 
 #[cfg(test)]
@@ -251,6 +476,10 @@ mod tests {
     async fn demo_closes_every_spot_and_confirms_every_transaction() {
         let mut out = Vec::new();
         let summary = super::run(&mut out).await.unwrap();
+        assert_eq!(summary.cashier.paid, 4);
+        assert_eq!(summary.cashier.paid_cents, 1850 + 990 + 2275 + 1480);
+        assert_eq!((summary.cashier.rejected, summary.cashier.expired), (1, 1));
+        assert_eq!(summary.cashier.spots_closed, 6);
         assert_eq!(summary.spots_closed, 3);
         assert_eq!(summary.transactions_confirmed, 3);
         assert_eq!(summary.total_cents, 1299 + 2450 + 780);
