@@ -38,7 +38,7 @@ use paysera_scanpay::models::{PlaceInfo, Spot, Transaction};
 use serde::{Deserialize, Serialize};
 
 pub use faults::{FaultKind, FaultRule};
-pub use state::{ApiFailure, SpotRef};
+pub use state::{ApiFailure, Autopilot, SpotRef};
 
 use faults::ActiveRule;
 use state::{PendingCallback, World};
@@ -447,6 +447,12 @@ impl Sandbox {
     /// Limits each client to `requests` per `per_seconds` (429 with `Retry-After` beyond).
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) -> Result<(), ApiFailure> {
         self.shared.set_rate_limit(limit)
+    }
+
+    /// Makes every customer answer each new order at once (load tests); `None` hands the
+    /// customers back to the test.
+    pub fn set_autopilot(&self, autopilot: Option<Autopilot>) {
+        self.shared.world().autopilot = autopilot;
     }
 
     /// Every transaction of every client, in creation order.

@@ -534,7 +534,9 @@ fn dispatch(
         ("GET", ["spot", id]) => to_value(&shared.world().get_spot(spot_id(id)?)?),
         ("POST", ["spot", id, "order"]) => {
             let req: OrderRequest = json_body(body)?;
-            to_value(&shared.world().create_order(client, spot_id(id)?, &req)?)
+            let (order, callbacks) = shared.world().create_order(client, spot_id(id)?, &req)?;
+            shared.deliver(callbacks);
+            to_value(&order)
         }
         ("PUT", ["spot", id, "close"]) => to_value(&shared.world().close_spot(spot_id(id)?)?),
         ("DELETE", ["spot", id]) => to_value(&shared.world().close_spot(spot_id(id)?)?),
@@ -729,6 +731,10 @@ fn control_inner(
         }
         ("PUT", ["rate-limit"]) => {
             shared.set_rate_limit(Some(json_body::<RateLimit>(body)?))?;
+            ok
+        }
+        ("PUT", ["autopilot"]) => {
+            shared.world().autopilot = json_body::<Option<crate::state::Autopilot>>(body)?;
             ok
         }
         ("DELETE", ["rate-limit"]) => {

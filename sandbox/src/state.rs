@@ -137,10 +137,20 @@ pub const MAX_PAGE: u32 = 200;
 /// Paysera's default reservation lifetime (30 days), as in the guide's example.
 const DEFAULT_RESERVE_SECONDS: i64 = 2_592_000;
 
+/// What simulated customers do as soon as an order reaches their app (load tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Autopilot {
+    Confirm,
+    Reject,
+}
+
 /// The whole simulated state.
 #[derive(Debug)]
 pub struct World {
     pub project_id: u64,
+    /// When set, customers answer every new order at once.
+    pub autopilot: Option<Autopilot>,
     clock_offset: i64,
     seq: u64,
     next_spot: u64,
@@ -158,6 +168,7 @@ impl World {
     pub fn new(project_id: u64) -> Self {
         Self {
             project_id,
+            autopilot: None,
             clock_offset: 0,
             seq: 0,
             next_spot: 1,
@@ -445,8 +456,24 @@ impl World {
             .ok_or_else(|| ApiFailure::not_found(format!("Spot {id} not found")))
     }
 
-    /// `POST /spot/{id}/order`.
+    /// `POST /spot/{id}/order`. With an [`Autopilot`], the customer answers at once (the order
+    /// returned is as created, `pending`).
     pub fn create_order(
+        &mut self,
+        client_id: &str,
+        spot_id: u64,
+        req: &OrderRequest,
+    ) -> Result<(Order, Vec<PendingCallback>), ApiFailure> {
+        let order = self.attach_order(client_id, spot_id, req)?;
+        let callbacks = match self.autopilot {
+            Some(Autopilot::Confirm) => self.customer_confirm(&order.transaction_key, None)?.1,
+            Some(Autopilot::Reject) => self.customer_reject(&order.transaction_key)?.1,
+            None => Vec::new(),
+        };
+        Ok((order, callbacks))
+    }
+
+    fn attach_order(
         &mut self,
         client_id: &str,
         spot_id: u64,

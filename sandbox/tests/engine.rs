@@ -457,3 +457,62 @@ async fn chaos_200_tables_faults_and_restarts() {
     assert!(faults_hit > 20, "only {faults_hit} faults were injected");
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autopilot_customers_and_run_forever_stop() {
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    for i in 0..25 {
+        let s = sb
+            .create_spot(1, &format!("t{i}"), PlaceInfo::default())
+            .unwrap();
+        sb.scan(s.id).unwrap();
+    }
+    sb.set_autopilot(Some(paysera_sandbox::Autopilot::Confirm));
+    let events: Events = Default::default();
+    let mut cfg = config();
+    cfg.poll_interval = Duration::from_millis(10);
+    cfg.page_size = 10;
+    let engine = Arc::new(
+        Engine::new(
+            sb.client(),
+            merchant(events.clone()),
+            Arc::new(MemoryStore::new()),
+            cfg,
+        )
+        .unwrap(),
+    );
+    let runner = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run_forever().await }
+    });
+    let started = Instant::now();
+    while events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == EventKind::SpotClosed)
+        .count()
+        < 25
+    {
+        assert!(started.elapsed() < Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    engine.stop();
+    tokio::time::timeout(Duration::from_secs(5), runner)
+        .await
+        .unwrap()
+        .unwrap();
+    let paid = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == EventKind::Paid)
+        .count();
+    assert_eq!(paid, 25);
+    assert!(
+        sb.transactions()
+            .iter()
+            .all(|t| t.status == TransactionStatus::Confirmed)
+    );
+    sb.shutdown().await;
+}
