@@ -1,0 +1,144 @@
+// Benchmarks of the Node package against plain Node equivalents, in one run so the ratios compare
+// like with like. Run through benchmarks/node/run.sh (release build). Prints a Markdown table.
+//
+// 1. Signing: MacSigner (one call per request, and batches crossing into Rust once per 1,000)
+//    against an equivalent signer written with node:crypto.
+// 2. Round trips to the in-process sandbox: Client against fetch + the node:crypto signer,
+//    sequential and 1,000 concurrent. Both sides sign every request with a fresh nonce and decode
+//    the JSON response.
+const crypto = require('node:crypto');
+const os = require('node:os');
+const { MacSigner } = require('paysera-scanpay');
+const { Sandbox } = require('paysera-scanpay/testing');
+
+const CLIENT_ID = 'wkVd93h2uS';
+const MAC_KEY = 'IrdTc8uQodU7PRpLzzLTW6wqZAO6tAMU';
+
+// ---- the node:crypto signer: the same algorithm, written the way a careful Node developer would.
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+function nonce() {
+  let out = '';
+  while (out.length < 32) {
+    if (poolAt === pool.length) {
+      crypto.randomFillSync(pool);
+      poolAt = 0;
+    }
+    const b = pool[poolAt++];
+    if (b < 248) out += ALPHABET[b % 62];
+  }
+  return out;
+}
+function formEncode(s) {
+  return encodeURIComponent(s).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+}
+function nodeAuthorization(method, url, body) {
+  const u = new URL(url);
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  const ext = body && body.length ? `body_hash=${formEncode(crypto.createHash('sha256').update(body).digest('base64'))}` : '';
+  const ts = Math.floor(Date.now() / 1000);
+  const n = nonce();
+  const normalized = `${ts}\n${n}\n${method.toUpperCase()}\n${u.pathname}${u.search}\n${u.hostname.toLowerCase()}\n${port}\n${ext}\n`;
+  const mac = crypto.createHmac('sha256', MAC_KEY).update(normalized).digest('base64');
+  let header = `MAC id="${CLIENT_ID}", ts="${ts}", nonce="${n}", mac="${mac}"`;
+  if (ext) header += `, ext="${ext}"`;
+  return header;
+}
+
+// ---- helpers
+async function rate(fn, { ops, rounds = 5 }) {
+  // Best of several rounds, after a warm-up round: ops per second.
+  await fn();
+  let best = 0;
+  for (let i = 0; i < rounds; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    const s = Number(process.hrtime.bigint() - t) / 1e9;
+    best = Math.max(best, ops / s);
+  }
+  return best;
+}
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  const rows = [];
+  const row = (what, ours, theirs, unit) =>
+    rows.push(`| ${what} | ${fmt(ours)} ${unit} | ${fmt(theirs)} ${unit} | **${(ours / theirs).toFixed(2)}×** |`);
+
+  // ---- signing
+  const signer = new MacSigner(CLIENT_ID, MAC_KEY);
+  const body = JSON.stringify({
+    payments: [{ description: 'Table 4, 2 × lunch menu', price: 2598, currency: 'EUR', parameters: { orderid: 123456 } }],
+    redirect_uri: 'https://shop.example.com/paysera/done',
+  });
+  const mix = [
+    ['GET', 'https://wallet.paysera.com/rest/v1/spots?status=waiting&location_id=7', undefined],
+    ['POST', 'https://wallet.paysera.com/rest/v1/transaction', body],
+    ['PUT', 'https://wallet.paysera.com/rest/v1/transaction/ATaNL6X6CivO2Ou0FMPt/confirm', undefined],
+    ['POST', 'https://wallet.paysera.com/rest/v1/spot/1/order', '{"transaction_key":"ATaNL6X6CivO2Ou0FMPt"}'],
+  ];
+  const N = 100_000;
+  const requests = Array.from({ length: N }, (_, i) => {
+    const [method, url, b] = mix[i % mix.length];
+    return { method, url, body: b };
+  });
+  // Same output format from both (checked on a fixed ts/nonce in the jest vectors suite).
+  const native = await rate(() => {
+    for (const r of requests) signer.authorization(r);
+  }, { ops: N });
+  const node = await rate(() => {
+    for (const r of requests) nodeAuthorization(r.method, r.url, r.body);
+  }, { ops: N });
+  const batches = Array.from({ length: N / 1000 }, (_, i) => requests.slice(i * 1000, (i + 1) * 1000));
+  const batched = await rate(async () => {
+    for (const b of batches) await signer.authorizationBatch(b);
+  }, { ops: N });
+  row('`MacSigner.authorization`, one call per request', native, node, 'signatures/s');
+  row('`MacSigner.authorizationBatch`, 1,000 per call', batched, node, 'signatures/s');
+
+  // ---- round trips
+  const sandbox = await Sandbox.start();
+  try {
+    const spot = sandbox.createSpot(1, 'table1', { title: 'Bench café' });
+    const client = sandbox.client({ retries: 0 });
+    const path = `/rest/v1/spot/${spot.id}`;
+    const url = `${sandbox.baseUrl}${path}`;
+    const viaFetch = async () => {
+      const res = await fetch(url, { headers: { authorization: nodeAuthorization('GET', url), accept: 'application/json' } });
+      if (res.status !== 200) throw new Error(`fetch: HTTP ${res.status}`);
+      return res.json();
+    };
+    const viaClient = () => client.getSpot(spot.id);
+    // Both must agree on what they read.
+    if (JSON.stringify(await viaFetch()) !== JSON.stringify(await viaClient())) throw new Error('responses differ');
+
+    const SEQ = 2000;
+    const seqClient = await rate(async () => {
+      for (let i = 0; i < SEQ; i++) await viaClient();
+    }, { ops: SEQ, rounds: 3 });
+    const seqFetch = await rate(async () => {
+      for (let i = 0; i < SEQ; i++) await viaFetch();
+    }, { ops: SEQ, rounds: 3 });
+    row('Round trips, sequential (`getSpot` vs `fetch`)', seqClient, seqFetch, 'requests/s');
+
+    const CONC = 1000;
+    const concClient = await rate(() => Promise.all(Array.from({ length: CONC }, viaClient)), { ops: CONC });
+    const concFetch = await rate(() => Promise.all(Array.from({ length: CONC }, viaFetch)), { ops: CONC });
+    row('Round trips, 1,000 concurrent', concClient, concFetch, 'requests/s');
+    const failed = sandbox.requests().filter((r) => r.status !== 200);
+    if (failed.length) throw new Error(`${failed.length} requests failed in the sandbox`);
+  } finally {
+    await sandbox.stop();
+  }
+
+  console.log(`Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0].model}, ${os.platform()} ${os.arch()}\n`);
+  console.log('| Benchmark | paysera-scanpay | Node equivalent | Ratio |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(r);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
