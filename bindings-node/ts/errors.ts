@@ -12,8 +12,8 @@
  * ├── TransportError           no response (connection refused, reset, dropped)
  * │   └── TimeoutError         no complete response in time
  * ├── DecodeError              a response that is not what the API promises
- * ├── InvalidInputError        arguments the API would reject; nothing was sent
- * └── InvalidQrCodeError       a QR code that is not a valid Paysera code
+ * └── InvalidInputError        arguments the API would reject; nothing was sent
+ *     └── InvalidQrCodeError   a QR code that is not a valid Paysera code
  * ```
  *
  * Messages come from the Rust core, whose error texts never contain the MAC key or an
@@ -92,7 +92,7 @@ export class TransportError extends PayseraError {}
 export class TimeoutError extends TransportError {}
 export class DecodeError extends PayseraError {}
 export class InvalidInputError extends PayseraError {}
-export class InvalidQrCodeError extends PayseraError {}
+export class InvalidQrCodeError extends InvalidInputError {}
 
 /** Marks a native error envelope; keep in sync with `src/error.rs`. */
 const MARK = '\u0001paysera-scanpay:';

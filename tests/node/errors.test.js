@@ -166,6 +166,7 @@ test('InvalidQrCodeError: a code that is not a Paysera code', () => {
   try {
     qr.parse('PAYSERA*x:table1');
   } catch (e) {
+    expect(e).toBeInstanceOf(InvalidInputError); // as in the Python package
     expect(e).toBeInstanceOf(PayseraError);
     expect(e.code).toBe('invalid_qr_code');
     expect(e.message).toBe('location id "x" must contain only digits 0-9, but it contains \'x\'');
