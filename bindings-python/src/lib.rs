@@ -1,1 +1,46 @@
-// Python bindings: see issue 4.
+//! `paysera_scanpay._native`: thin pyo3 wrappers over the core crate. Each method converts its
+//! arguments, calls one core function and maps the error. The Python API users see (models,
+//! context managers, `async def`, the exception tree) is the package in `python/paysera_scanpay/`.
+//!
+//! Threading rule: tokio threads never touch Python. A request runs on the core's process-wide
+//! runtime and hands its result to a Python thread through a channel (`Call::wait`) or a
+//! completion queue that the asyncio loop drains (`Call::start`), so nothing can re-enter a
+//! finalizing interpreter (pyo3-async-runtimes issue #40).
+
+mod bridge;
+mod client;
+mod convert;
+mod logging;
+mod qr;
+mod sandbox;
+mod signing;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_BASE_URL", paysera_scanpay::DEFAULT_BASE_URL)?;
+    m.add_class::<bridge::Call>()?;
+    m.add_class::<bridge::Completions>()?;
+    m.add_class::<bridge::TaskHandle>()?;
+    m.add_class::<client::NativeClient>()?;
+    m.add_class::<client::Pager>()?;
+    m.add_class::<sandbox::NativeSandbox>()?;
+    m.add_class::<signing::MacSigner>()?;
+    m.add_class::<signing::CallbackVerifier>()?;
+    m.add_function(wrap_pyfunction!(signing::verify_callback, m)?)?;
+    m.add_function(wrap_pyfunction!(signing::parse_callback_form, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(qr::qr_spot, m)?)?;
+    m.add_function(wrap_pyfunction!(qr::qr_transaction, m)?)?;
+    m.add_function(wrap_pyfunction!(qr::qr_wallet, m)?)?;
+    m.add_function(wrap_pyfunction!(qr::qr_app_link, m)?)?;
+    m.add_function(wrap_pyfunction!(qr::qr_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(qr::qr_svg, m)?)?;
+    m.add_function(wrap_pyfunction!(qr::qr_png, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(bridge::runtime_generation, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,351 @@
+"""Side-by-side benchmarks of the Python package against pure-Python equivalents, measured in the
+same run (see BENCHMARKS.md; run with `bash benchmarks/python/run.sh`).
+
+1. `MacSigner.authorization` vs a pure-Python signer (hmac/hashlib/base64/urllib).
+2. `Client` round trips against the sandbox vs `requests.Session` + the pure-Python signer.
+3. 1,000 concurrent `AsyncClient` requests vs `httpx.AsyncClient` + the pure-Python signer.
+4. `import paysera_scanpay` time, and the resident memory a `Client` adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import functools
+import hashlib
+import hmac
+import json
+import os
+import pathlib
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from typing import Any, Callable, Dict, Optional, Tuple
+from urllib.parse import quote_plus, urlsplit
+
+import httpx
+import paysera_scanpay
+import requests
+from paysera_scanpay import MacSigner
+from paysera_scanpay.testing import Sandbox
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+# --- the pure-Python baseline ----------------------------------------------------------------
+
+
+def py_authorization(
+    client_id: str,
+    mac_key: bytes,
+    method: str,
+    url: str,
+    body: bytes = b"",
+    ts: Optional[int] = None,
+    nonce: Optional[str] = None,
+) -> str:
+    """Paysera's MAC header, as a careful pure-Python implementation writes it."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    request_uri = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    ts = int(time.time()) if ts is None else ts
+    nonce = secrets.token_urlsafe(24) if nonce is None else nonce  # 32 characters, CSPRNG
+    ext = ""
+    if body:
+        ext = "body_hash=" + quote_plus(base64.b64encode(hashlib.sha256(body).digest()).decode())
+    normalized = (
+        f"{ts}\n{nonce}\n{method.upper()}\n{request_uri}\n{(parts.hostname or '').lower()}\n{port}\n{ext}\n"
+    )
+    mac = base64.b64encode(hmac.new(mac_key, normalized.encode(), hashlib.sha256).digest()).decode()
+    header = f'MAC id="{client_id}", ts="{ts}", nonce="{nonce}", mac="{mac}"'
+    return header + f', ext="{ext}"' if ext else header
+
+
+def check_baseline_is_equivalent() -> None:
+    vectors = json.loads((ROOT / "core/tests/data/vectors.json").read_text())
+    signer = MacSigner(vectors["client_id"], vectors["mac_key"])
+    for v in vectors["vectors"]:
+        args = (v["method"], v["url"], v["body"].encode())
+        py = py_authorization(vectors["client_id"], vectors["mac_key"].encode(), *args, v["ts"], v["nonce"])
+        rust = signer.authorization(*args, ts=v["ts"], nonce=v["nonce"])
+        assert py == rust == v["expected_authorization"], (py, rust)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def per_call(fn: Callable[[], Any], number: int, repeat: int = 5) -> float:
+    """Best-of-`repeat` seconds per call."""
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def interleaved(runs: int, a: Callable[[], float], b: Callable[[], float]) -> Tuple[float, float]:
+    """Medians of alternating runs, so drift on a shared machine hits both sides alike."""
+    xs, ys = [], []
+    for _ in range(runs):
+        xs.append(a())
+        ys.append(b())
+    return statistics.median(xs), statistics.median(ys)
+
+
+# --- 1. signing ------------------------------------------------------------------------------
+
+
+def bench_signing(results: Dict[str, Any]) -> None:
+    cid, key = "wkVd93h2uS", "IrdTc8uQodU7PRpLzzLTW6wqZAO6tAMU"
+    signer, kb = MacSigner(cid, key), key.encode()
+    get_url = "https://wallet.paysera.com/rest/v1/spots?status=waiting&location_id=1"
+    post_url = "https://wallet.paysera.com/rest/v1/transaction"
+    body = json.dumps(
+        {
+            "payments": [
+                {"description": "Table 4", "price": 1299, "currency": "EUR", "parameters": {"orderid": 1}}
+            ]
+        }
+    ).encode()
+    cases = {
+        "GET, fresh ts + nonce": (
+            lambda: signer.authorization("GET", get_url),
+            lambda: py_authorization(cid, kb, "GET", get_url),
+        ),
+        "POST with body, fresh ts + nonce": (
+            lambda: signer.authorization("POST", post_url, body),
+            lambda: py_authorization(cid, kb, "POST", post_url, body),
+        ),
+        "POST with body, fixed ts + nonce": (
+            lambda: signer.authorization(
+                "POST", post_url, body, ts=1343811600, nonce="nQnNaSNyubfPErjRO55yaaEYo9YZfKHN"
+            ),
+            lambda: py_authorization(
+                cid, kb, "POST", post_url, body, 1343811600, "nQnNaSNyubfPErjRO55yaaEYo9YZfKHN"
+            ),
+        ),
+    }
+    for name, (rust, py) in cases.items():
+        r, p = interleaved(
+            3, functools.partial(per_call, rust, 50_000, 3), functools.partial(per_call, py, 50_000, 3)
+        )
+        results["signing"].append({"case": name, "rust_us": r * 1e6, "python_us": p * 1e6, "ratio": p / r})
+
+
+# --- 2. blocking round trips -----------------------------------------------------------------
+
+
+def bench_round_trips(results: Dict[str, Any], sandbox: Sandbox) -> None:
+    spot = sandbox.create_spot(1, "bench-sync", title="Bench")
+    client = sandbox.client()
+    session = requests.Session()
+    kb = sandbox.mac_key.encode()
+    url = f"{sandbox.base_url}/rest/v1/spot/{spot.id}"
+
+    def with_requests() -> Dict[str, Any]:
+        auth = py_authorization(sandbox.client_id, kb, "GET", url)
+        response = session.get(url, headers={"Authorization": auth, "Accept": "application/json"}, timeout=30)
+        response.raise_for_status()
+        data: Dict[str, Any] = response.json()
+        return data
+
+    assert client.get_spot(spot.id).to_dict() == with_requests()
+    number = 1500
+    r, p = interleaved(
+        5,
+        lambda: per_call(lambda: client.get_spot(spot.id), number, 1),
+        lambda: per_call(with_requests, number, 1),
+    )
+    results["round_trip"] = {"calls": number, "rust_us": r * 1e6, "python_us": p * 1e6, "ratio": p / r}
+    client.close()
+    session.close()
+
+
+# --- 3. concurrency --------------------------------------------------------------------------
+
+
+def bench_concurrency(results: Dict[str, Any], sandbox: Sandbox, n: int = 1000) -> None:
+    spot = sandbox.create_spot(1, "bench-async", title="Bench")
+    kb = sandbox.mac_key.encode()
+    url = f"{sandbox.base_url}/rest/v1/spot/{spot.id}"
+
+    async def ours() -> float:
+        async with sandbox.async_client() as client:
+            await client.get_spot(spot.id)  # warm: runtime, loop bridge
+            start = time.perf_counter()
+            spots = await asyncio.gather(*(client.get_spot(spot.id) for _ in range(n)))
+            elapsed = time.perf_counter() - start
+        assert len(spots) == n and all(s.id == spot.id for s in spots)
+        return elapsed
+
+    async def theirs() -> float:
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+        async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+            async def one() -> Dict[str, Any]:
+                auth = py_authorization(sandbox.client_id, kb, "GET", url)
+                response = await client.get(
+                    url, headers={"Authorization": auth, "Accept": "application/json"}
+                )
+                response.raise_for_status()
+                data: Dict[str, Any] = response.json()
+                return data
+
+            await one()
+            start = time.perf_counter()
+            spots = await asyncio.gather(*(one() for _ in range(n)))
+            elapsed = time.perf_counter() - start
+        assert len(spots) == n and all(s["id"] == spot.id for s in spots)
+        return elapsed
+
+    r, p = interleaved(5, lambda: asyncio.run(ours()), lambda: asyncio.run(theirs()))
+    results["concurrency"] = {"requests": n, "rust_ms": r * 1e3, "python_ms": p * 1e3, "ratio": p / r}
+
+
+# --- 4. import time and memory ---------------------------------------------------------------
+
+IMPORT_PROBE = """
+import time
+t = time.perf_counter()
+import paysera_scanpay
+a = time.perf_counter()
+from paysera_scanpay import Client
+b = time.perf_counter()
+print(a - t, b - t)
+"""
+
+MEMORY_PROBE = """
+import sys
+def rss():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) * 1024
+from paysera_scanpay import Client
+cid, key, url = sys.argv[1:4]
+base = rss()
+client = Client(cid, key, base_url=url)
+built = rss()
+client.server_time()
+used = rss()
+more = [Client(cid, key, base_url=url) for _ in range(100)]
+for c in more:
+    c.server_time()
+hundred = rss()
+print(base, built, used, hundred)
+"""
+
+
+def bench_startup(results: Dict[str, Any], sandbox: Sandbox) -> None:
+    imports, with_client = [], []
+    for _ in range(15):
+        out = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True, check=True)
+        a, b = map(float, out.stdout.split())
+        imports.append(a)
+        with_client.append(b)
+    results["import"] = {
+        "package_ms": statistics.median(imports) * 1e3,
+        "client_ms": statistics.median(with_client) * 1e3,
+    }
+    args = [sys.executable, "-c", MEMORY_PROBE, sandbox.client_id, sandbox.mac_key, sandbox.base_url]
+    base, built, used, hundred = map(
+        int, subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
+    )
+    results["memory"] = {
+        "client_kib": (built - base) / 1024,
+        "first_request_kib": (used - built) / 1024,
+        "per_extra_client_kib": (hundred - used) / 100 / 1024,
+    }
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def markdown(results: Dict[str, Any]) -> str:
+    lines = [
+        f"Measured {results['date']} on this project's build machine ({results['machine']}), "
+        f"Python {results['python']}, release build (`maturin develop --release`), each pair "
+        "interleaved in the same run against the same in-process sandbox.",
+        "",
+        "| Benchmark | paysera_scanpay | pure Python | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
+    for s in results["signing"]:
+        lines.append(
+            f"| `MacSigner.authorization`, {s['case']} | {s['rust_us']:.2f} µs | "
+            f"{s['python_us']:.2f} µs (hmac/hashlib/base64) | **{s['ratio']:.1f}×** | ≥ 5× |"
+        )
+    rt = results["round_trip"]
+    lines.append(
+        f"| `Client.get_spot` round trip (keep-alive, {rt['calls']} calls) | {rt['rust_us']:.0f} µs | "
+        f"{rt['python_us']:.0f} µs (`requests.Session` + pure-Python signer) | **{rt['ratio']:.1f}×** | ≥ 3× |"
+    )
+    cc = results["concurrency"]
+    lines.append(
+        f"| {cc['requests']:,} concurrent `AsyncClient.get_spot` (`asyncio.gather`) | {cc['rust_ms']:.0f} ms | "
+        f"{cc['python_ms']:.0f} ms (`httpx.AsyncClient`, no pool limit) | **{cc['ratio']:.1f}×** | ≥ 3× |"
+    )
+    im, mem = results["import"], results["memory"]
+    lines += [
+        "",
+        "| Startup and memory | |",
+        "|---|---|",
+        f"| `import paysera_scanpay` | {im['package_ms']:.1f} ms (target ≤ 30 ms) |",
+        f"| `import paysera_scanpay` + `from paysera_scanpay import Client` (loads the native module) | {im['client_ms']:.1f} ms |",
+        f"| resident memory of a new `Client` (no request yet) | {mem['client_kib']:.0f} KiB |",
+        f"| + its first request (the process-wide runtime and its threads, one connection) | {mem['first_request_kib']:.0f} KiB |",
+        f"| each further `Client`, after one request each (100 clients) | {mem['per_extra_client_kib']:.0f} KiB |",
+    ]
+    return "\n".join(lines)
+
+
+def update_benchmarks_md(section: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    start, end = "<!-- python-bench:start -->", "<!-- python-bench:end -->"
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    old = rest.split(end, 1)[0]
+    # Keep the hand-written notes (everything after the generated table's marker line).
+    notes = (
+        old.split("<!-- python-bench:results-end -->", 1)[1]
+        if "<!-- python-bench:results-end -->" in old
+        else ""
+    )
+    generated = f"\n<!-- python-bench:results -->\n{section}\n<!-- python-bench:results-end -->"
+    path.write_text(head + start + generated + notes.rstrip("\n") + "\n" + end + tail)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md's Python section")
+    parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
+    args = parser.parse_args()
+    check_baseline_is_equivalent()
+    results: Dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+        "python": platform.python_version(),
+        "version": paysera_scanpay.__version__,
+        "signing": [],
+    }
+    print("signing ...", file=sys.stderr)
+    bench_signing(results)
+    with Sandbox() as sandbox:
+        print("round trips ...", file=sys.stderr)
+        bench_round_trips(results, sandbox)
+        print("concurrency ...", file=sys.stderr)
+        bench_concurrency(results, sandbox)
+        print("startup and memory ...", file=sys.stderr)
+        bench_startup(results, sandbox)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    section = markdown(results)
+    print(section)
+    if args.write:
+        update_benchmarks_md(section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Python benchmarks: an optimised build in its own venv (under target/, so the debug test venv is
+# untouched), then bench.py. `--write` also updates BENCHMARKS.md's Python section.
+#   bash benchmarks/python/run.sh [--write] [--json]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PYTHON="${PYTHON:-python3}"
+VENV=target/python-bench-venv
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+# shellcheck disable=SC1091
+source "$VENV/bin/activate"
+stamp="$VENV/.paysera-requirements"
+wanted="$(sha256sum tests/python/requirements.txt | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+    echo "$wanted" > "$stamp"
+fi
+# A wheel, not an editable install: the debug extension that tests/python/run.sh leaves in the
+# source tree must not shadow the release one.
+rm -rf target/python-bench-wheels
+maturin build --release --quiet --out target/python-bench-wheels
+python -m pip install --quiet --force-reinstall --no-deps target/python-bench-wheels/*.whl
+cd target  # import the installed wheel, not bindings-python/python
+python ../benchmarks/python/bench.py "$@"

@@ -1,0 +1,90 @@
+# The package's public names (`__init__.py` loads them lazily on first use).
+from . import qr as qr
+from ._native import MacSigner as MacSigner
+from .callbacks import CallbackVerifier as CallbackVerifier
+from .callbacks import parse_callback_form as parse_callback_form
+from .callbacks import verify_callback as verify_callback
+from .client import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+from .client import AsyncClient as AsyncClient
+from .client import Client as Client
+from .errors import ApiError as ApiError
+from .errors import AuthenticationError as AuthenticationError
+from .errors import DecodeError as DecodeError
+from .errors import InvalidInputError as InvalidInputError
+from .errors import InvalidParametersError as InvalidParametersError
+from .errors import InvalidQrCodeError as InvalidQrCodeError
+from .errors import InvalidStateError as InvalidStateError
+from .errors import NotFoundError as NotFoundError
+from .errors import PayseraError as PayseraError
+from .errors import RateLimitError as RateLimitError
+from .errors import TimeoutError as TimeoutError
+from .errors import TransportError as TransportError
+from .models import Allowance as Allowance
+from .models import AllowanceLimit as AllowanceLimit
+from .models import AllowanceStatus as AllowanceStatus
+from .models import CallbackEvent as CallbackEvent
+from .models import CheckIn as CheckIn
+from .models import Freeze as Freeze
+from .models import Metadata as Metadata
+from .models import Order as Order
+from .models import OrderStatus as OrderStatus
+from .models import Payment as Payment
+from .models import PaymentStatus as PaymentStatus
+from .models import PlaceInfo as PlaceInfo
+from .models import Reserve as Reserve
+from .models import Spot as Spot
+from .models import SpotList as SpotList
+from .models import SpotStatus as SpotStatus
+from .models import Transaction as Transaction
+from .models import TransactionAllowance as TransactionAllowance
+from .models import TransactionList as TransactionList
+from .models import TransactionStatus as TransactionStatus
+from .models import TransactionType as TransactionType
+from .models import Validity as Validity
+
+__version__: str
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Allowance",
+    "AllowanceLimit",
+    "AllowanceStatus",
+    "ApiError",
+    "AsyncClient",
+    "AuthenticationError",
+    "CallbackEvent",
+    "CallbackVerifier",
+    "CheckIn",
+    "Client",
+    "DecodeError",
+    "Freeze",
+    "InvalidInputError",
+    "InvalidParametersError",
+    "InvalidQrCodeError",
+    "InvalidStateError",
+    "MacSigner",
+    "Metadata",
+    "NotFoundError",
+    "Order",
+    "OrderStatus",
+    "Payment",
+    "PaymentStatus",
+    "PayseraError",
+    "PlaceInfo",
+    "RateLimitError",
+    "Reserve",
+    "Spot",
+    "SpotList",
+    "SpotStatus",
+    "TimeoutError",
+    "Transaction",
+    "TransactionAllowance",
+    "TransactionList",
+    "TransactionStatus",
+    "TransactionType",
+    "TransportError",
+    "Validity",
+    "parse_callback_form",
+    "qr",
+    "verify_callback",
+]

@@ -1,0 +1,512 @@
+"""The Wallet API clients: ``Client`` (blocking) and ``AsyncClient`` (asyncio), one method per
+core endpoint, both running the same Rust future per call.
+
+``Client`` releases the GIL for the whole request and lets Ctrl-C through; it is safe to share
+between threads (WSGI workers, Celery threads) and keeps working in a child after ``os.fork()``
+(gunicorn ``--preload``, Celery prefork): the child gets its own runtime and connections.
+``AsyncClient`` methods are coroutines; cancelling the task cancels the request.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Iterator,
+    Mapping,
+    Optional,
+    Sequence,
+    Type,
+    TypeVar,
+    Union,
+)
+
+from . import _native
+from .models import Model, Order, Payment, Reserve, Spot, SpotList, Transaction, TransactionList
+
+if TYPE_CHECKING:
+    import asyncio
+    from types import TracebackType
+    from typing import Literal
+
+    from typing_extensions import Self
+
+__all__ = ["DEFAULT_BASE_URL", "AsyncClient", "Client"]
+
+#: Paysera's production API.
+DEFAULT_BASE_URL: str = _native.DEFAULT_BASE_URL
+
+T = TypeVar("T")
+
+_USER_AGENT = "paysera-scanpay/{} (python {}.{})".format(_native.__version__, *sys.version_info[:2])
+
+PaymentLike = Union[Payment, Mapping[str, Any]]
+Prices = Mapping[int, Mapping[str, Any]]
+
+
+def _statuses(status: Union[str, Sequence[str], None]) -> list[str]:
+    if status is None:
+        return []
+    if isinstance(status, str):
+        return [status]
+    return [str(s) for s in status]
+
+
+def _transaction_body(payments: Sequence[PaymentLike], fields: Mapping[str, Any]) -> Dict[str, Any]:
+    body: Dict[str, Any] = {"payments": [p.to_dict() if isinstance(p, Model) else dict(p) for p in payments]}
+    for name, value in fields.items():
+        if value is not None:
+            body[name] = value.to_dict() if isinstance(value, Model) else value
+    return body
+
+
+def _prices(prices: Optional[Prices]) -> Optional[Dict[int, Dict[str, Any]]]:
+    return None if prices is None else {int(k): dict(v) for k, v in prices.items()}
+
+
+class _BaseClient:
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        client_id: str,
+        mac_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 30.0,
+        retries: int = 2,
+        connect_timeout: float = 5.0,
+        user_agent: Optional[str] = None,
+    ) -> None:
+        self._native = _native.NativeClient(
+            client_id,
+            mac_key,
+            base_url,
+            timeout,
+            connect_timeout,
+            retries,
+            user_agent or _USER_AGENT,
+        )
+
+    @classmethod
+    def _wrap(cls, native: _native.NativeClient) -> Self:
+        self = object.__new__(cls)
+        self._native = native
+        return self
+
+    def with_options(self, *, timeout: Optional[float] = None, retries: Optional[int] = None) -> Self:
+        """A view of this client with another per-attempt timeout (seconds) and/or retry count;
+        it shares the connection pool."""
+        return self._wrap(self._native.with_options(timeout, retries))
+
+    @property
+    def base_url(self) -> str:
+        return self._native.base_url
+
+    @property
+    def client_id(self) -> str:
+        return self._native.client_id
+
+    @property
+    def timeout(self) -> float:
+        return self._native.timeout
+
+    @property
+    def retries(self) -> int:
+        return self._native.retries
+
+    @property
+    def closed(self) -> bool:
+        return self._native.closed
+
+    def close(self) -> None:
+        """Closes this client's connections; later calls raise ``RuntimeError``."""
+        self._native.close()
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return f"{type(self).__name__}(closed)"
+        return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(f"{type(self).__name__} cannot be pickled (it holds credentials)")
+
+
+def _iterate(pager: _native.Pager, convert: Callable[[Dict[str, Any]], T]) -> Iterator[T]:
+    while True:
+        page = pager.next_page().wait()
+        if page is None:
+            return
+        for item in page:
+            yield convert(item)
+
+
+class Client(_BaseClient):
+    """A blocking Paysera Wallet API client.
+
+    ``Client(client_id, mac_key)`` talks to production Paysera; give ``base_url`` for a sandbox
+    or proxy. ``timeout`` is per attempt (seconds); ``retries`` counts extra attempts for
+    failures that are safe to re-send (never a POST that may have been applied, never a 409).
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def list_spots(
+        self,
+        *,
+        status: Optional[str] = None,
+        location_id: Optional[int] = None,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+    ) -> SpotList:
+        """``GET /spots``: one page (``status="waiting"``: spots where a customer scanned)."""
+        return SpotList._from_wire(self._native.list_spots(status, location_id, limit, offset).wait())
+
+    def iter_spots(
+        self,
+        *,
+        status: Optional[str] = None,
+        location_id: Optional[int] = None,
+        page_size: Optional[int] = None,
+        offset: Optional[int] = None,
+    ) -> Iterator[Spot]:
+        """Every matching spot, fetched page by page (``page_size`` 1–200, default 100)."""
+        return _iterate(self._native.iter_spots(status, location_id, page_size, offset), Spot._from_wire)
+
+    def get_spot(self, spot_id: int) -> Spot:
+        """``GET /spot/{id}``."""
+        return Spot._from_wire(self._native.get_spot(spot_id).wait())
+
+    def create_spot_order(self, spot_id: int, transaction_key: str) -> Order:
+        """``POST /spot/{id}/order``: show the transaction to the customer at the spot. Not
+        retried once sent; on an unknown outcome read the spot's ``orders`` first."""
+        return Order._from_wire(self._native.create_spot_order(spot_id, transaction_key).wait())
+
+    def close_spot(self, spot_id: int) -> Spot:
+        """``PUT /spot/{id}/close``: free the table."""
+        return Spot._from_wire(self._native.close_spot(spot_id).wait())
+
+    def create_transaction(
+        self,
+        payments: Sequence[PaymentLike],
+        *,
+        redirect_uri: Optional[str] = None,
+        callback_uri: Union[str, Literal[False], None] = None,
+        reserve: Union[Reserve, Mapping[str, int], None] = None,
+        auto_confirm: Optional[bool] = None,
+        use_allowance: Optional[bool] = None,
+        suggest_allowance: Optional[bool] = None,
+        allowance: Any = None,
+        user: Any = None,
+        inquiries: Any = None,
+        **extra: Any,
+    ) -> Transaction:
+        """``POST /transaction``. ``payments`` are ``Payment`` objects or dicts with wire names;
+        the request is validated before anything is sent. Not retried once sent (Paysera has no
+        idempotency keys): on ``outcome_unknown``, look for your reference before creating
+        another."""
+        fields = dict(
+            redirect_uri=redirect_uri,
+            callback_uri=callback_uri,
+            reserve=reserve,
+            auto_confirm=auto_confirm,
+            use_allowance=use_allowance,
+            suggest_allowance=suggest_allowance,
+            allowance=allowance,
+            user=user,
+            inquiries=inquiries,
+            **extra,
+        )
+        call = self._native.create_transaction(_transaction_body(payments, fields))
+        return Transaction._from_wire(call.wait())
+
+    def get_transaction(self, key: str) -> Transaction:
+        """``GET /transaction/{key}``."""
+        return Transaction._from_wire(self._native.get_transaction(key).wait())
+
+    def list_transactions(
+        self,
+        *,
+        status: Union[str, Sequence[str], None] = None,
+        wallet: Optional[int] = None,
+        from_: Optional[int] = None,
+        to: Optional[int] = None,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        project_id: Optional[int] = None,
+        location_id: Optional[int] = None,
+    ) -> TransactionList:
+        """``GET /transactions``: one page. ``status`` is one status or several; ``from_``/``to``
+        bound ``created_at`` (Unix seconds)."""
+        call = self._native.list_transactions(
+            _statuses(status), wallet, from_, to, limit, offset, project_id, location_id
+        )
+        return TransactionList._from_wire(call.wait())
+
+    def iter_transactions(
+        self,
+        *,
+        status: Union[str, Sequence[str], None] = None,
+        wallet: Optional[int] = None,
+        from_: Optional[int] = None,
+        to: Optional[int] = None,
+        page_size: Optional[int] = None,
+        offset: Optional[int] = None,
+        project_id: Optional[int] = None,
+        location_id: Optional[int] = None,
+    ) -> Iterator[Transaction]:
+        """Every matching transaction, fetched page by page."""
+        pager = self._native.iter_transactions(
+            _statuses(status), wallet, from_, to, page_size, offset, project_id, location_id
+        )
+        return _iterate(pager, Transaction._from_wire)
+
+    def confirm_transaction(self, key: str, prices: Optional[Prices] = None) -> Transaction:
+        """``PUT /transaction/{key}/confirm``: take the reserved money. ``prices`` lowers
+        amounts: ``{payment_id: {"price": 999, "currency": "EUR"}}``."""
+        return Transaction._from_wire(self._native.confirm_transaction(key, _prices(prices)).wait())
+
+    def revoke_transaction(self, key: str) -> Transaction:
+        """``DELETE /transaction/{key}`` (while ``new``, ``waiting*`` or ``reserved``)."""
+        return Transaction._from_wire(self._native.revoke_transaction(key).wait())
+
+    def server_time(self) -> int:
+        """``GET /server``: Paysera's clock, Unix seconds."""
+        time: int = self._native.server_time().wait()
+        return time
+
+    def get_public_key(self) -> str:
+        """``GET /publickey``: the PEM key that signs callbacks (fetched once, then cached)."""
+        pem: str = self._native.get_public_key().wait()
+        return pem
+
+    def verify_callback(self, event: Union[bytes, str], sign: str) -> bool:
+        """Checks a callback's ``sign`` over the raw ``event`` with Paysera's public key."""
+        valid: bool = self._native.verify_callback(event, sign).wait()
+        return valid
+
+
+# --- asyncio ---------------------------------------------------------------------------------
+
+
+class _LoopBridge:
+    """Delivers finished calls to one event loop: the loop watches a socket the native side
+    writes to, and settles the awaiting futures on its own thread."""
+
+    __slots__ = ("_completions", "_next", "_pid", "_waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._completions = _native.Completions()
+        self._waiting: Dict[int, asyncio.Future[Any]] = {}
+        self._next = 0
+        self._pid = os.getpid()
+        loop.add_reader(self._completions.fileno(), self._drain)
+
+    async def run(self, call: _native.Call, loop: asyncio.AbstractEventLoop) -> Any:
+        self._next += 1
+        token = self._next
+        future = loop.create_future()
+        task = call.start(self._completions, token)
+        self._waiting[token] = future
+        try:
+            return await future
+        finally:
+            if self._waiting.pop(token, None) is not None:
+                task.abort()  # cancelled: drop the request (closes its connection)
+
+    def _drain(self) -> None:
+        for token, ok, value in self._completions.drain():
+            future = self._waiting.pop(token, None)
+            if future is None or future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
+_bridges: Any = None
+
+
+def _bridge(loop: asyncio.AbstractEventLoop) -> _LoopBridge:
+    global _bridges
+    if _bridges is None:
+        import weakref
+
+        _bridges = weakref.WeakKeyDictionary()
+    bridge: Optional[_LoopBridge] = _bridges.get(loop)
+    if bridge is None or bridge._pid != os.getpid():
+        bridge = _bridges[loop] = _LoopBridge(loop)
+    return bridge
+
+
+async def _run(call: _native.Call) -> Any:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    return await _bridge(loop).run(call, loop)
+
+
+async def _aiterate(pager: _native.Pager, convert: Callable[[Dict[str, Any]], T]) -> AsyncIterator[T]:
+    while True:
+        page = await _run(pager.next_page())
+        if page is None:
+            return
+        for item in page:
+            yield convert(item)
+
+
+class AsyncClient(_BaseClient):
+    """The asyncio twin of ``Client``: same arguments, same method names, coroutines.
+
+    Cancelling the task that awaits a call cancels the request (its connection is dropped).
+    Works on any loop that supports ``add_reader`` (the default loop on Linux and macOS, uvloop).
+    """
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    async def aclose(self) -> None:
+        self.close()
+
+    async def list_spots(
+        self,
+        *,
+        status: Optional[str] = None,
+        location_id: Optional[int] = None,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+    ) -> SpotList:
+        """``GET /spots``: one page."""
+        return SpotList._from_wire(await _run(self._native.list_spots(status, location_id, limit, offset)))
+
+    def iter_spots(
+        self,
+        *,
+        status: Optional[str] = None,
+        location_id: Optional[int] = None,
+        page_size: Optional[int] = None,
+        offset: Optional[int] = None,
+    ) -> AsyncIterator[Spot]:
+        """Every matching spot, page by page: ``async for spot in client.iter_spots(...)``."""
+        return _aiterate(self._native.iter_spots(status, location_id, page_size, offset), Spot._from_wire)
+
+    async def get_spot(self, spot_id: int) -> Spot:
+        return Spot._from_wire(await _run(self._native.get_spot(spot_id)))
+
+    async def create_spot_order(self, spot_id: int, transaction_key: str) -> Order:
+        return Order._from_wire(await _run(self._native.create_spot_order(spot_id, transaction_key)))
+
+    async def close_spot(self, spot_id: int) -> Spot:
+        return Spot._from_wire(await _run(self._native.close_spot(spot_id)))
+
+    async def create_transaction(
+        self,
+        payments: Sequence[PaymentLike],
+        *,
+        redirect_uri: Optional[str] = None,
+        callback_uri: Union[str, Literal[False], None] = None,
+        reserve: Union[Reserve, Mapping[str, int], None] = None,
+        auto_confirm: Optional[bool] = None,
+        use_allowance: Optional[bool] = None,
+        suggest_allowance: Optional[bool] = None,
+        allowance: Any = None,
+        user: Any = None,
+        inquiries: Any = None,
+        **extra: Any,
+    ) -> Transaction:
+        fields = dict(
+            redirect_uri=redirect_uri,
+            callback_uri=callback_uri,
+            reserve=reserve,
+            auto_confirm=auto_confirm,
+            use_allowance=use_allowance,
+            suggest_allowance=suggest_allowance,
+            allowance=allowance,
+            user=user,
+            inquiries=inquiries,
+            **extra,
+        )
+        call = self._native.create_transaction(_transaction_body(payments, fields))
+        return Transaction._from_wire(await _run(call))
+
+    async def get_transaction(self, key: str) -> Transaction:
+        return Transaction._from_wire(await _run(self._native.get_transaction(key)))
+
+    async def list_transactions(
+        self,
+        *,
+        status: Union[str, Sequence[str], None] = None,
+        wallet: Optional[int] = None,
+        from_: Optional[int] = None,
+        to: Optional[int] = None,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        project_id: Optional[int] = None,
+        location_id: Optional[int] = None,
+    ) -> TransactionList:
+        call = self._native.list_transactions(
+            _statuses(status), wallet, from_, to, limit, offset, project_id, location_id
+        )
+        return TransactionList._from_wire(await _run(call))
+
+    def iter_transactions(
+        self,
+        *,
+        status: Union[str, Sequence[str], None] = None,
+        wallet: Optional[int] = None,
+        from_: Optional[int] = None,
+        to: Optional[int] = None,
+        page_size: Optional[int] = None,
+        offset: Optional[int] = None,
+        project_id: Optional[int] = None,
+        location_id: Optional[int] = None,
+    ) -> AsyncIterator[Transaction]:
+        pager = self._native.iter_transactions(
+            _statuses(status), wallet, from_, to, page_size, offset, project_id, location_id
+        )
+        return _aiterate(pager, Transaction._from_wire)
+
+    async def confirm_transaction(self, key: str, prices: Optional[Prices] = None) -> Transaction:
+        return Transaction._from_wire(await _run(self._native.confirm_transaction(key, _prices(prices))))
+
+    async def revoke_transaction(self, key: str) -> Transaction:
+        return Transaction._from_wire(await _run(self._native.revoke_transaction(key)))
+
+    async def server_time(self) -> int:
+        time: int = await _run(self._native.server_time())
+        return time
+
+    async def get_public_key(self) -> str:
+        pem: str = await _run(self._native.get_public_key())
+        return pem
+
+    async def verify_callback(self, event: Union[bytes, str], sign: str) -> bool:
+        valid: bool = await _run(self._native.verify_callback(event, sign))
+        return valid

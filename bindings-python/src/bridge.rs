@@ -1,0 +1,243 @@
+//! Running core futures for Python without letting tokio threads touch Python.
+//!
+//! A [`Call`] is one core request, not started yet. `wait()` runs it for a blocking caller:
+//! the future runs on the core's runtime while this thread waits with the GIL released, waking
+//! every [`SIGNAL_CHECK`] to let Ctrl-C through. `start()` runs it for asyncio: on completion
+//! the tokio task only pushes the result into a [`Completions`] queue and writes one byte to a
+//! socket the event loop watches (`loop.add_reader`); the loop thread then drains the queue and
+//! builds the Python objects. No tokio thread ever takes the GIL, so a result arriving while the
+//! interpreter finalizes cannot crash it, and a thousand completions cost a handful of wakeups.
+
+use std::future::Future;
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::pin::Pin;
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use paysera_scanpay::Error;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::convert::{error, to_py};
+use crate::logging;
+
+/// How often a blocking wait wakes to run Python's signal handlers (Ctrl-C).
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+type Outcome = Result<Value, Error>;
+type BoxFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The core's process-wide runtime (created on first use, re-created after `fork()`).
+pub fn runtime() -> PyResult<(Arc<tokio::runtime::Runtime>, u64)> {
+    paysera_scanpay::runtime::get()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the async runtime: {e}")))
+}
+
+/// The current runtime generation (0 before any runtime exists in this process).
+#[pyfunction]
+pub fn runtime_generation() -> u64 {
+    paysera_scanpay::runtime::generation()
+}
+
+fn lost() -> PyErr {
+    PyRuntimeError::new_err("the request task ended without a result (it panicked or was aborted)")
+}
+
+fn outcome_to_py(py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
+    match outcome {
+        Ok(value) => to_py(py, &value),
+        Err(e) => Err(error(py, &e)),
+    }
+}
+
+/// One core request, not started yet.
+#[pyclass(frozen, module = "paysera_scanpay._native")]
+pub struct Call {
+    future: Mutex<Option<BoxFuture>>,
+}
+
+impl Call {
+    /// Wraps a core future; its value is serialized to JSON data on the tokio thread.
+    pub fn new<F, T>(py: Python<'_>, future: F) -> Self
+    where
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+        T: Serialize,
+    {
+        logging::refresh_level(py);
+        let future = async move {
+            let value = future.await?;
+            serde_json::to_value(value)
+                .map_err(|e| Error::InvalidInput(format!("cannot encode the response: {e}")))
+        };
+        Call {
+            future: Mutex::new(Some(Box::pin(future))),
+        }
+    }
+
+    fn take(&self) -> PyResult<BoxFuture> {
+        lock(&self.future)
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("this call has already been run"))
+    }
+}
+
+#[pymethods]
+impl Call {
+    /// Runs the request to completion, GIL released; Ctrl-C aborts it.
+    fn wait(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let future = self.take()?;
+        let (rt, _) = runtime()?;
+        let (tx, rx) = sync_channel(1);
+        let task = rt.spawn(async move {
+            let _ = tx.send(future.await);
+        });
+        let rx = Mutex::new(rx);
+        loop {
+            let received = py.detach(|| lock(&rx).recv_timeout(SIGNAL_CHECK));
+            logging::flush(py);
+            match received {
+                Ok(outcome) => return outcome_to_py(py, outcome),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Err(interrupt) = py.check_signals() {
+                        task.abort();
+                        return Err(interrupt);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return Err(lost()),
+            }
+        }
+    }
+
+    /// Starts the request; its result goes to `completions` under `token`.
+    fn start(&self, completions: &Completions, token: u64) -> PyResult<TaskHandle> {
+        let future = self.take()?;
+        let (rt, _) = runtime()?;
+        let mut delivery = Delivery {
+            queue: completions.queue.clone(),
+            token,
+            delivered: false,
+        };
+        let task = rt.spawn(async move { delivery.deliver(future.await) });
+        Ok(TaskHandle {
+            abort: task.abort_handle(),
+        })
+    }
+}
+
+/// Pushes the task's outcome — or `None` when the task is dropped without one (aborted, or it
+/// panicked), so that an awaiting coroutine never hangs.
+struct Delivery {
+    queue: Arc<Queue>,
+    token: u64,
+    delivered: bool,
+}
+
+impl Delivery {
+    fn deliver(&mut self, outcome: Outcome) {
+        self.queue.push(self.token, Some(outcome));
+        self.delivered = true;
+    }
+}
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        if !self.delivered {
+            self.queue.push(self.token, None);
+        }
+    }
+}
+
+/// Aborts a started call (asyncio cancellation); dropping the future closes its connection.
+#[pyclass(frozen, module = "paysera_scanpay._native")]
+pub struct TaskHandle {
+    abort: tokio::task::AbortHandle,
+}
+
+#[pymethods]
+impl TaskHandle {
+    fn abort(&self) {
+        self.abort.abort();
+    }
+
+    fn done(&self) -> bool {
+        self.abort.is_finished()
+    }
+}
+
+struct Queue {
+    items: Mutex<Vec<(u64, Option<Outcome>)>>,
+    reader: UnixStream,
+    writer: UnixStream,
+}
+
+impl Queue {
+    fn push(&self, token: u64, outcome: Option<Outcome>) {
+        let was_empty = {
+            let mut items = lock(&self.items);
+            items.push((token, outcome));
+            items.len() == 1
+        };
+        // One byte per batch: the drain reads the socket before taking the queue, so a push
+        // after the take always finds the queue empty and wakes the loop again.
+        if was_empty {
+            let _ = (&self.writer).write(&[1]);
+        }
+    }
+}
+
+/// The results of started calls for one asyncio loop, which watches `fileno()` and calls
+/// `drain()` when it becomes readable.
+#[pyclass(frozen, module = "paysera_scanpay._native")]
+pub struct Completions {
+    queue: Arc<Queue>,
+}
+
+#[pymethods]
+impl Completions {
+    #[new]
+    fn new() -> PyResult<Self> {
+        let (reader, writer) = UnixStream::pair()?;
+        reader.set_nonblocking(true)?;
+        writer.set_nonblocking(true)?;
+        Ok(Self {
+            queue: Arc::new(Queue {
+                items: Mutex::new(Vec::new()),
+                reader,
+                writer,
+            }),
+        })
+    }
+
+    fn fileno(&self) -> i32 {
+        self.queue.reader.as_raw_fd()
+    }
+
+    /// `(token, ok, value or exception)` for every call finished since the last drain.
+    fn drain(&self, py: Python<'_>) -> PyResult<Vec<(u64, bool, Py<PyAny>)>> {
+        let mut buf = [0u8; 512];
+        while matches!((&self.queue.reader).read(&mut buf), Ok(n) if n > 0) {}
+        let items = std::mem::take(&mut *lock(&self.queue.items));
+        logging::flush(py);
+        let mut out = Vec::with_capacity(items.len());
+        for (token, outcome) in items {
+            let converted = match outcome {
+                Some(outcome) => outcome_to_py(py, outcome),
+                None => Err(lost()),
+            };
+            out.push(match converted {
+                Ok(value) => (token, true, value),
+                Err(e) => (token, false, e.into_value(py).into_any()),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,369 @@
+//! The Wallet API client: one method per core endpoint, each returning a [`Call`] that the
+//! Python `Client` waits for and `AsyncClient` awaits.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use paysera_scanpay::models::{ConfirmPrices, Spot, Transaction, TransactionRequest};
+use paysera_scanpay::{
+    Client, MacCredentials, Paginator, SpotQuery, SpotStatus, TransactionQuery, TransactionStatus,
+};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::bridge::{Call, lock, runtime};
+use crate::convert::{error, from_py};
+use crate::signing::bytes_arg;
+
+fn seconds(name: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            PyValueError::new_err(format!("{name} must be a positive number of seconds"))
+        })
+}
+
+struct Current {
+    client: Client,
+    /// Runtime generation the client's connections belong to (0: none opened yet).
+    generation: u64,
+}
+
+/// A core `Client` that follows the process-wide runtime across `fork()`.
+#[pyclass(frozen, module = "paysera_scanpay._native")]
+pub struct NativeClient {
+    state: Mutex<Option<Current>>,
+}
+
+impl NativeClient {
+    fn wrap(client: Client) -> Self {
+        Self {
+            state: Mutex::new(Some(Current {
+                client,
+                generation: paysera_scanpay::runtime::generation(),
+            })),
+        }
+    }
+
+    /// The core client for the current runtime: after a `fork()` the runtime is new and pooled
+    /// connections belong to the parent's, so the client reconnects first.
+    fn client(&self, py: Python<'_>) -> PyResult<Client> {
+        let (_, generation) = runtime()?;
+        let mut state = lock(&self.state);
+        let current = state
+            .as_mut()
+            .ok_or_else(|| PyRuntimeError::new_err("the client is closed"))?;
+        if current.generation != generation {
+            if current.generation != 0 {
+                current.client = current.client.reconnect().map_err(|e| error(py, &e))?;
+            }
+            current.generation = generation;
+        }
+        Ok(current.client.clone())
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    #[new]
+    #[pyo3(signature = (client_id, mac_key, base_url, timeout, connect_timeout, retries, user_agent = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        client_id: String,
+        mac_key: String,
+        base_url: String,
+        timeout: f64,
+        connect_timeout: f64,
+        retries: u32,
+        user_agent: Option<String>,
+    ) -> PyResult<Self> {
+        let credentials = MacCredentials::new(client_id, mac_key).map_err(|e| error(py, &e))?;
+        let mut builder = Client::builder(credentials)
+            .base_url(base_url)
+            .timeout(seconds("timeout", timeout)?)
+            .connect_timeout(seconds("connect_timeout", connect_timeout)?)
+            .retries(retries);
+        if let Some(ua) = user_agent {
+            builder = builder.user_agent(ua);
+        }
+        builder.build().map(Self::wrap).map_err(|e| error(py, &e))
+    }
+
+    /// A view with another timeout and/or retry count, sharing the connection pool.
+    #[pyo3(signature = (timeout = None, retries = None))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        retries: Option<u32>,
+    ) -> PyResult<Self> {
+        let mut client = self.client(py)?;
+        if let Some(t) = timeout {
+            client = client.with_timeout(seconds("timeout", t)?);
+        }
+        if let Some(r) = retries {
+            client = client.with_retries(r);
+        }
+        Ok(Self::wrap(client))
+    }
+
+    /// Drops this handle's connection pool; later calls raise.
+    fn close(&self) {
+        lock(&self.state).take();
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        lock(&self.state).is_none()
+    }
+
+    #[getter]
+    fn base_url(&self) -> PyResult<String> {
+        self.peek(|c| c.base_url().to_owned())
+    }
+
+    #[getter]
+    fn client_id(&self) -> PyResult<String> {
+        self.peek(|c| c.client_id().to_owned())
+    }
+
+    #[getter]
+    fn timeout(&self) -> PyResult<f64> {
+        self.peek(|c| c.timeout().as_secs_f64())
+    }
+
+    #[getter]
+    fn retries(&self) -> PyResult<u32> {
+        self.peek(|c| c.retry_policy().max_retries)
+    }
+
+    #[pyo3(signature = (status = None, location_id = None, limit = None, offset = None))]
+    fn list_spots(
+        &self,
+        py: Python<'_>,
+        status: Option<String>,
+        location_id: Option<u64>,
+        limit: Option<u32>,
+        offset: Option<u32>,
+    ) -> PyResult<Call> {
+        let c = self.client(py)?;
+        let query = spot_query(status, location_id, limit, offset);
+        Ok(Call::new(py, async move { c.list_spots(&query).await }))
+    }
+
+    #[pyo3(signature = (status = None, location_id = None, limit = None, offset = None))]
+    fn iter_spots(
+        &self,
+        py: Python<'_>,
+        status: Option<String>,
+        location_id: Option<u64>,
+        limit: Option<u32>,
+        offset: Option<u32>,
+    ) -> PyResult<Pager> {
+        let query = spot_query(status, location_id, limit, offset);
+        Ok(Pager::new(Pages::Spots(self.client(py)?.iter_spots(query))))
+    }
+
+    fn get_spot(&self, py: Python<'_>, spot_id: u64) -> PyResult<Call> {
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move { c.get_spot(spot_id).await }))
+    }
+
+    fn create_spot_order(
+        &self,
+        py: Python<'_>,
+        spot_id: u64,
+        transaction_key: String,
+    ) -> PyResult<Call> {
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move {
+            c.create_spot_order(spot_id, &transaction_key).await
+        }))
+    }
+
+    fn close_spot(&self, py: Python<'_>, spot_id: u64) -> PyResult<Call> {
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move { c.close_spot(spot_id).await }))
+    }
+
+    /// `request`: the create-transaction body with wire names (validated by the core).
+    fn create_transaction(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Call> {
+        let request: TransactionRequest = from_py(request, "transaction request")?;
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move {
+            c.create_transaction(&request).await
+        }))
+    }
+
+    fn get_transaction(&self, py: Python<'_>, key: String) -> PyResult<Call> {
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move { c.get_transaction(&key).await }))
+    }
+
+    #[pyo3(signature = (statuses, wallet = None, from = None, to = None, limit = None, offset = None, project_id = None, location_id = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_transactions(
+        &self,
+        py: Python<'_>,
+        statuses: Vec<String>,
+        wallet: Option<u64>,
+        from: Option<i64>,
+        to: Option<i64>,
+        limit: Option<u32>,
+        offset: Option<u32>,
+        project_id: Option<u64>,
+        location_id: Option<u64>,
+    ) -> PyResult<Call> {
+        let query = TransactionQuery {
+            statuses: statuses.into_iter().map(TransactionStatus::from).collect(),
+            wallet,
+            from,
+            to,
+            limit,
+            offset,
+            project_id,
+            location_id,
+        };
+        let c = self.client(py)?;
+        Ok(Call::new(
+            py,
+            async move { c.list_transactions(&query).await },
+        ))
+    }
+
+    #[pyo3(signature = (statuses, wallet = None, from = None, to = None, limit = None, offset = None, project_id = None, location_id = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn iter_transactions(
+        &self,
+        py: Python<'_>,
+        statuses: Vec<String>,
+        wallet: Option<u64>,
+        from: Option<i64>,
+        to: Option<i64>,
+        limit: Option<u32>,
+        offset: Option<u32>,
+        project_id: Option<u64>,
+        location_id: Option<u64>,
+    ) -> PyResult<Pager> {
+        let query = TransactionQuery {
+            statuses: statuses.into_iter().map(TransactionStatus::from).collect(),
+            wallet,
+            from,
+            to,
+            limit,
+            offset,
+            project_id,
+            location_id,
+        };
+        Ok(Pager::new(Pages::Transactions(
+            self.client(py)?.iter_transactions(query),
+        )))
+    }
+
+    /// `prices`: `{payment id: {"price": cents, "currency": "EUR"}}` to lower amounts.
+    #[pyo3(signature = (key, prices = None))]
+    fn confirm_transaction(
+        &self,
+        py: Python<'_>,
+        key: String,
+        prices: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Call> {
+        let prices: Option<ConfirmPrices> = prices.map(|p| from_py(p, "prices")).transpose()?;
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move {
+            c.confirm_transaction(&key, prices.as_ref()).await
+        }))
+    }
+
+    fn revoke_transaction(&self, py: Python<'_>, key: String) -> PyResult<Call> {
+        let c = self.client(py)?;
+        Ok(Call::new(
+            py,
+            async move { c.revoke_transaction(&key).await },
+        ))
+    }
+
+    fn server_time(&self, py: Python<'_>) -> PyResult<Call> {
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move { c.server_time().await }))
+    }
+
+    fn get_public_key(&self, py: Python<'_>) -> PyResult<Call> {
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move { c.get_public_key().await }))
+    }
+
+    /// Verifies a callback with the public key fetched (once) from Paysera.
+    fn verify_callback(
+        &self,
+        py: Python<'_>,
+        event: &Bound<'_, PyAny>,
+        sign: String,
+    ) -> PyResult<Call> {
+        let event = bytes_arg(event, "event")?.into_owned();
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move {
+            c.verify_callback(&event, &sign).await
+        }))
+    }
+}
+
+impl NativeClient {
+    fn peek<T>(&self, f: impl FnOnce(&Client) -> T) -> PyResult<T> {
+        lock(&self.state)
+            .as_ref()
+            .map(|c| f(&c.client))
+            .ok_or_else(|| PyRuntimeError::new_err("the client is closed"))
+    }
+}
+
+fn spot_query(
+    status: Option<String>,
+    location_id: Option<u64>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+) -> SpotQuery {
+    SpotQuery {
+        status: status.map(SpotStatus::from),
+        location_id,
+        limit,
+        offset,
+    }
+}
+
+enum Pages {
+    Spots(Paginator<Spot>),
+    Transactions(Paginator<Transaction>),
+}
+
+/// A paged listing; `next_page()` gives the next page's items, or `None` at the end.
+#[pyclass(frozen, module = "paysera_scanpay._native")]
+pub struct Pager {
+    pages: Arc<tokio::sync::Mutex<Pages>>,
+}
+
+impl Pager {
+    fn new(pages: Pages) -> Self {
+        Self {
+            pages: Arc::new(tokio::sync::Mutex::new(pages)),
+        }
+    }
+}
+
+#[pymethods]
+impl Pager {
+    fn next_page(&self, py: Python<'_>) -> Call {
+        let pages = self.pages.clone();
+        Call::new(py, async move {
+            let page = match &mut *pages.lock().await {
+                Pages::Spots(p) => p.next_page().await?.map(serde_json::to_value),
+                Pages::Transactions(p) => p.next_page().await?.map(serde_json::to_value),
+            };
+            page.transpose().map_err(|e| {
+                paysera_scanpay::Error::InvalidInput(format!("cannot encode a page: {e}"))
+            })
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! The core's `log` records, delivered to Python's `logging.getLogger("paysera_scanpay")`.
+//!
+//! Records are queued in Rust and handed to Python by the thread that owns the call (a blocking
+//! wait, or the asyncio loop's drain): tokio threads never take the GIL. The core never logs
+//! secrets (no MAC key, no Authorization header), so nothing needs redacting here.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use log::{Level, LevelFilter, Log, Metadata, Record};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+use crate::bridge::lock;
+
+/// Records kept while no Python thread collects them; the oldest are dropped beyond this.
+const MAX_QUEUED: usize = 10_000;
+
+struct Entry {
+    level: Level,
+    logger: &'static str,
+    message: String,
+}
+
+static QUEUE: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
+static LOGGING: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+struct Forwarder;
+
+fn logger_name(target: &str) -> Option<&'static str> {
+    if target.starts_with("paysera_sandbox") {
+        Some("paysera_scanpay.sandbox")
+    } else if target.starts_with("paysera_scanpay") {
+        Some("paysera_scanpay")
+    } else {
+        None
+    }
+}
+
+impl Log for Forwarder {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.level() <= log::max_level() && logger_name(metadata.target()).is_some()
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        let Some(logger) = logger_name(record.target()) else {
+            return;
+        };
+        if record.level() > log::max_level() {
+            return;
+        }
+        let mut queue = lock(&QUEUE);
+        if queue.len() >= MAX_QUEUED {
+            queue.pop_front();
+        }
+        queue.push_back(Entry {
+            level: record.level(),
+            logger,
+            message: record.args().to_string(),
+        });
+    }
+
+    fn flush(&self) {}
+}
+
+/// Registers the forwarder as the `log` backend of this extension (off until a call reads the
+/// Python logger's level).
+pub fn install() {
+    static FORWARDER: Forwarder = Forwarder;
+    if log::set_logger(&FORWARDER).is_ok() {
+        log::set_max_level(LevelFilter::Off);
+    }
+}
+
+fn logging_module(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    LOGGING
+        .get_or_try_init(py, || py.import("logging").map(|m| m.into_any().unbind()))
+        .map(|m| m.bind(py))
+}
+
+/// Follows the effective level of the `paysera_scanpay` logger, so disabled records cost
+/// nothing in Rust.
+pub fn refresh_level(py: Python<'_>) {
+    let level = logging_module(py)
+        .and_then(|m| m.call_method1("getLogger", ("paysera_scanpay",)))
+        .and_then(|l| l.call_method0("getEffectiveLevel"))
+        .and_then(|l| l.extract::<i64>())
+        .unwrap_or(30);
+    log::set_max_level(match level {
+        ..=5 => LevelFilter::Trace,
+        6..=10 => LevelFilter::Debug,
+        11..=20 => LevelFilter::Info,
+        21..=30 => LevelFilter::Warn,
+        31..=40 => LevelFilter::Error,
+        _ => LevelFilter::Off,
+    });
+}
+
+/// Hands queued records to Python's logging.
+pub fn flush(py: Python<'_>) {
+    let entries: Vec<Entry> = {
+        let mut queue = lock(&QUEUE);
+        if queue.is_empty() {
+            return;
+        }
+        queue.drain(..).collect()
+    };
+    let Ok(logging) = logging_module(py) else {
+        return;
+    };
+    for entry in entries {
+        let level = match entry.level {
+            Level::Error => 40,
+            Level::Warn => 30,
+            Level::Info => 20,
+            Level::Debug => 10,
+            Level::Trace => 5,
+        };
+        let _ = logging
+            .call_method1("getLogger", (entry.logger,))
+            .and_then(|l| l.call_method1("log", (level, "%s", entry.message)));
+    }
+}
+
+/// Delivers queued log records now.
+#[pyfunction]
+pub fn flush_logs(py: Python<'_>) {
+    flush(py);
+}
