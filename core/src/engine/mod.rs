@@ -140,7 +140,7 @@ impl Default for EngineConfig {
 }
 
 /// What one tick did.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TickReport {
     /// Listing requests (always at most 2).
     pub polling_requests: u64,
