@@ -78,6 +78,7 @@ async fn naive_throughput(n: u64) -> f64 {
     let client: Client = sb.client();
     let started = Instant::now();
     let mut closed = 0;
+    let mut spot_of: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     while closed < n {
         let waiting = client
             .iter_spots(SpotQuery {
@@ -97,6 +98,7 @@ async fn naive_throughput(n: u64) -> f64 {
                 .create_spot_order(spot.id, &tx.transaction_key)
                 .await
                 .unwrap();
+            spot_of.insert(tx.transaction_key, spot.id);
         }
         let reserved = client
             .iter_transactions(TransactionQuery {
@@ -112,18 +114,11 @@ async fn naive_throughput(n: u64) -> f64 {
                 .confirm_transaction(&tx.transaction_key, None)
                 .await
                 .unwrap();
-            let spot = waiting
-                .iter()
-                .find(|s| {
-                    s.orders()
-                        .iter()
-                        .any(|o| o.transaction_key == tx.transaction_key)
-                })
-                .map(|s| s.id);
-            if let Some(id) = spot {
-                client.close_spot(id).await.unwrap();
-                closed += 1;
-            }
+            client
+                .close_spot(spot_of[&tx.transaction_key])
+                .await
+                .unwrap();
+            closed += 1;
         }
     }
     let rate = n as f64 / started.elapsed().as_secs_f64();

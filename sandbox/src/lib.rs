@@ -137,6 +137,40 @@ pub struct RateLimit {
     pub per_seconds: u32,
 }
 
+/// Nonces seen inside the timestamp window, expired in arrival order (O(1) amortized).
+#[derive(Debug, Default)]
+pub(crate) struct NonceCache {
+    seen: HashMap<(String, String), i64>,
+    order: std::collections::VecDeque<(i64, (String, String))>,
+}
+
+impl NonceCache {
+    /// False when `(client, nonce)` was already used within `window` seconds of `now`.
+    pub fn check_and_insert(&mut self, key: (String, String), now: i64, window: i64) -> bool {
+        while let Some((at, _)) = self.order.front() {
+            if *at >= now - window {
+                break;
+            }
+            if let Some((at, old)) = self.order.pop_front()
+                && self.seen.get(&old) == Some(&at)
+            {
+                self.seen.remove(&old);
+            }
+        }
+        if self.seen.contains_key(&key) {
+            return false;
+        }
+        self.seen.insert(key.clone(), now);
+        self.order.push_back((now, key));
+        true
+    }
+
+    pub fn clear(&mut self) {
+        self.seen.clear();
+        self.order.clear();
+    }
+}
+
 /// Per client: start of the current window and requests counted in it.
 pub(crate) type RateWindows = HashMap<String, (i64, u32)>;
 
@@ -146,7 +180,7 @@ pub(crate) struct Shared {
     pub clients: HashMap<String, MacCredentials>,
     pub first_client: ClientCredentials,
     pub window: i64,
-    pub nonces: Mutex<HashMap<(String, String), i64>>,
+    pub nonces: Mutex<NonceCache>,
     pub journal: Mutex<Vec<JournalEntry>>,
     pub faults: Mutex<Vec<ActiveRule>>,
     pub rate_limit: Mutex<Option<(RateLimit, RateWindows)>>,
@@ -292,7 +326,7 @@ impl Sandbox {
             clients: registered,
             first_client: clients[0].clone(),
             window: config.timestamp_window,
-            nonces: Mutex::new(HashMap::new()),
+            nonces: Mutex::new(NonceCache::default()),
             journal: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
             rate_limit: Mutex::new(None),

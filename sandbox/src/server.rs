@@ -403,18 +403,13 @@ fn authenticate(
     if !signed {
         return Err(unauthorized("MAC does not match the request"));
     }
-    let mut nonces = lock(&shared.nonces);
-    if nonces.len() > 10_000 {
-        nonces.retain(|_, seen| *seen >= now - shared.window);
-    }
-    let key = (mac.id.clone(), mac.nonce.clone());
-    if nonces
-        .get(&key)
-        .is_some_and(|seen| *seen >= now - shared.window)
-    {
+    if !lock(&shared.nonces).check_and_insert(
+        (mac.id.clone(), mac.nonce.clone()),
+        now,
+        shared.window,
+    ) {
         return Err(unauthorized("Nonce was already used"));
     }
-    nonces.insert(key, now);
     Ok(mac.id)
 }
 
@@ -519,7 +514,8 @@ fn dispatch(
                     _ => {}
                 }
             }
-            to_value(&shared.world().list_spots(&f))
+            let page = shared.world().list_spots(&f);
+            to_value(&page)
         }
         ("GET", ["spot"]) => {
             let code = parse_query(query)?
@@ -588,7 +584,8 @@ fn dispatch(
                     _ => {}
                 }
             }
-            to_value(&shared.world().list_transactions(client, &f))
+            let page = shared.world().list_transactions(client, &f);
+            to_value(&page)
         }
         _ => {
             return Err(ApiFailure::not_found(format!(
