@@ -410,7 +410,7 @@ async fn guide_example_works_verbatim() {
         );
         let (status, answer) = raw(&sb, req).await;
         assert_ne!(status, 401, "{}: {answer}", v["what"]);
-        // One byte of the body changed: rejected.
+        // The body changed after signing: rejected.
         if !body.is_empty() {
             sb.reset();
             let tampered = format!("{body} ");
