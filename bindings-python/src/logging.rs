@@ -24,6 +24,7 @@ struct Entry {
 
 static QUEUE: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
 static LOGGING: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static ROOT_LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 struct Forwarder;
 
@@ -81,9 +82,14 @@ fn logging_module(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 /// Follows the effective level of the `paysera_scanpay` logger, so disabled records cost
 /// nothing in Rust.
 pub fn refresh_level(py: Python<'_>) {
-    let level = logging_module(py)
-        .and_then(|m| m.call_method1("getLogger", ("paysera_scanpay",)))
-        .and_then(|l| l.call_method0("getEffectiveLevel"))
+    // Loggers live as long as the process, so the object can be kept.
+    let logger = ROOT_LOGGER.get_or_try_init(py, || {
+        logging_module(py)?
+            .call_method1("getLogger", ("paysera_scanpay",))
+            .map(Bound::unbind)
+    });
+    let level = logger
+        .and_then(|l| l.bind(py).call_method0("getEffectiveLevel"))
         .and_then(|l| l.extract::<i64>())
         .unwrap_or(30);
     log::set_max_level(match level {

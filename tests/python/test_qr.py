@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import struct
 import zlib
 
@@ -33,6 +34,10 @@ def test_parse_gives_a_typed_result() -> None:
     link = qr.parse("https://paysera.com/app?qr=PAYSERA%2A1%3Atable1")
     assert isinstance(link, qr.AppLinkCode) and link.kind == "app_link"
     assert link.inner == spot
+    assert pickle.loads(pickle.dumps(link)) == link and hash(link) == hash(qr.parse(link.code))
+    assert repr(wallet) == "WalletCode(code='EVP000000000042', wallet_id=42)"
+    with pytest.raises(AttributeError):
+        wallet.wallet_id = 1
     # parse(build(x)) == x, and the result renders back to the same code
     for code in ("PAYSERA*3:t", "PAYSERA%abc", "EVP999999999999", qr.app_link("EVP000000000001")):
         assert qr.parse(code).code == code

@@ -11,8 +11,7 @@ Invalid input raises ``InvalidQrCodeError`` (a ``ValueError``) whose message say
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Dict, Literal, Union
+from typing import Any, Dict, Literal, Tuple, Union
 
 from . import _native
 from .errors import InvalidQrCodeError
@@ -34,53 +33,91 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class TransactionCode:
-    """``PAYSERA%{transaction_key}``: opens a transaction for confirmation."""
+class _Code:
+    """An immutable parsed code; equal when kind and fields are equal."""
 
-    code: str
-    transaction_key: str
-    kind: Literal["transaction"] = field(default="transaction", init=False)
+    __slots__: Tuple[str, ...] = ()  # in constructor order
+    kind: str
+
+    def _fields(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _Code)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._fields()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
 
     def __str__(self) -> str:
-        return self.code
+        code: str = getattr(self, "code")  # noqa: B009 - every subclass has a code slot
+        return code
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), self._fields())
 
 
-@dataclass(frozen=True)
-class SpotCode:
+class TransactionCode(_Code):
+    """``PAYSERA%{transaction_key}``: opens a transaction for confirmation."""
+
+    __slots__ = ("code", "transaction_key")
+    kind: Literal["transaction"] = "transaction"
+    code: str
+    transaction_key: str
+
+    def __init__(self, code: str, transaction_key: str) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "transaction_key", transaction_key)
+
+
+class SpotCode(_Code):
     """``PAYSERA*{location_id}:{identifier}``: a static spot (table, till)."""
 
+    __slots__ = ("code", "location_id", "identifier")  # noqa: RUF023 - constructor order
+    kind: Literal["spot"] = "spot"
     code: str
     location_id: int
     identifier: str
-    kind: Literal["spot"] = field(default="spot", init=False)
 
-    def __str__(self) -> str:
-        return self.code
+    def __init__(self, code: str, location_id: int, identifier: str) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "location_id", location_id)
+        object.__setattr__(self, "identifier", identifier)
 
 
-@dataclass(frozen=True)
-class WalletCode:
+class WalletCode(_Code):
     """``EVP{wallet_id:012}``: a payment form to a wallet."""
 
+    __slots__ = ("code", "wallet_id")
+    kind: Literal["wallet"] = "wallet"
     code: str
     wallet_id: int
-    kind: Literal["wallet"] = field(default="wallet", init=False)
 
-    def __str__(self) -> str:
-        return self.code
+    def __init__(self, code: str, wallet_id: int) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "wallet_id", wallet_id)
 
 
-@dataclass(frozen=True)
-class AppLinkCode:
+class AppLinkCode(_Code):
     """``https://paysera.com/app?qr={inner}``: another code, wrapped for other scanners."""
 
+    __slots__ = ("code", "inner")
+    kind: Literal["app_link"] = "app_link"
     code: str
     inner: Union[TransactionCode, SpotCode, WalletCode]
-    kind: Literal["app_link"] = field(default="app_link", init=False)
 
-    def __str__(self) -> str:
-        return self.code
+    def __init__(self, code: str, inner: Union[TransactionCode, SpotCode, WalletCode]) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "inner", inner)
 
 
 ParsedCode = Union[TransactionCode, SpotCode, WalletCode, AppLinkCode]
