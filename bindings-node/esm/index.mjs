@@ -4,6 +4,7 @@ import cjs from '../dist/index.js';
 export const {
   ApiError,
   AuthenticationError,
+  Cashier,
   Client,
   DecodeError,
   InvalidInputError,

@@ -43,7 +43,7 @@ impl CancelToken {
 }
 
 /// Runs a core future as a Promise of its wire JSON, racing the cancel token when there is one.
-fn spawn<'env, T, F>(
+pub(crate) fn spawn<'env, T, F>(
     env: &'env Env,
     cancel: Option<&CancelToken>,
     fut: F,
@@ -143,6 +143,13 @@ fn model<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T> 
 #[napi]
 pub struct Client {
     inner: CoreClient,
+}
+
+impl Client {
+    /// The core client (for the cashier).
+    pub(crate) fn core(&self) -> &CoreClient {
+        &self.inner
+    }
 }
 
 #[napi]

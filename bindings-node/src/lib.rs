@@ -7,6 +7,7 @@
 use napi_derive::module_init;
 
 pub mod callback;
+pub mod cashier;
 pub mod client;
 pub mod convert;
 pub mod error;

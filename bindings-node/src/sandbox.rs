@@ -5,7 +5,9 @@ use std::sync::{Mutex, MutexGuard};
 use napi::Result;
 use napi::bindgen_prelude::{BigInt, Either3};
 use napi_derive::napi;
-use paysera_sandbox::{FaultRule, RateLimit, Sandbox as CoreSandbox, SandboxConfig, SpotRef};
+use paysera_sandbox::{
+    Autopilot, FaultRule, RateLimit, Sandbox as CoreSandbox, SandboxConfig, SpotRef,
+};
 use paysera_scanpay::models::PlaceInfo;
 use serde_json::Value;
 
@@ -207,6 +209,21 @@ impl Sandbox {
             .map(|l| json(Some(l), "rate limit"))
             .transpose()?;
         with!(self, |s| s.set_rate_limit(limit).map_err(error::sandbox))
+    }
+
+    /// What every customer does as soon as an order reaches the app: `"confirm"`, `"reject"`,
+    /// or null to wait for `confirm`/`reject` calls (the default).
+    #[napi]
+    pub fn set_autopilot(
+        &self,
+        #[napi(ts_arg_type = "'confirm' | 'reject' | null")] mode: Option<String>,
+    ) -> Result<()> {
+        let mode: Option<Autopilot> =
+            json(Some(mode.map_or(Value::Null, Value::String)), "autopilot")?;
+        with!(self, |s| {
+            s.set_autopilot(mode);
+            Ok(())
+        })
     }
 
     #[napi(ts_return_type = "any[]")]

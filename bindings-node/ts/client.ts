@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 
-import { fromNative, isAbort, sync } from './errors';
+import { InvalidInputError, fromNative, isAbort, sync } from './errors';
 import type {
   ConfirmPrices,
   Id,
@@ -65,8 +65,11 @@ export interface ConfirmOptions extends CallOptions {
 
 type Token = native.CancelToken | undefined;
 
+/** The native half of a `Client` (package-internal: the `Cashier` drives it). */
+export let nativeClient: (client: unknown) => native.Client;
+
 /** Runs one native call, wiring `signal` to a cancel token and converting errors. */
-function call<T>(signal: AbortSignal | undefined, start: (token: Token) => Promise<unknown>): Promise<T> {
+export function call<T>(signal: AbortSignal | undefined, start: (token: Token) => Promise<unknown>): Promise<T> {
   if (signal == null) {
     try {
       return start(undefined).catch((e: unknown) => Promise.reject(fromNative(e))) as Promise<T>;
@@ -136,6 +139,15 @@ async function* walk<T>(pager: native.Pager, signal: AbortSignal | undefined): A
  */
 export class Client {
   readonly #native: native.Client;
+
+  static {
+    nativeClient = (client) => {
+      if (typeof client !== 'object' || client === null || !(#native in client)) {
+        throw new InvalidInputError('client must be a Client from paysera-scanpay');
+      }
+      return client.#native;
+    };
+  }
 
   constructor(options: ClientOptions) {
     const o = options;

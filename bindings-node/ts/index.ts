@@ -3,6 +3,8 @@
  * core. See the README's Node section.
  */
 export { verifyCallback, verifyCallbackEvent, parseCallbackForm } from './callback';
+export { Cashier } from './cashier';
+export type { Awaitable, CashierOptions, CashierRecord, Event, EventKind, Money, TickReport } from './cashier';
 export { Client } from './client';
 export type { CallOptions, ClientOptions, ConfirmOptions, ListSpotsOptions, ListTransactionsOptions } from './client';
 export {

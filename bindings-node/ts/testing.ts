@@ -214,6 +214,12 @@ export class Sandbox {
     sync(() => this.#native.setRateLimit(wire));
   }
 
+  /** What every simulated customer does as soon as an order reaches their app: `'confirm'`,
+   * `'reject'`, or null (the default) to wait for `confirm()`/`reject()`. For load tests. */
+  setAutopilot(mode: 'confirm' | 'reject' | null): void {
+    sync(() => this.#native.setAutopilot(mode));
+  }
+
   /** Every transaction, in creation order. */
   transactions(): Transaction[] {
     return sync(() => this.#native.transactions());

@@ -10,6 +10,8 @@ test.each([
   'tests/node/types/quickstart.mts', // type-checked by tsc in tests/node/run.sh
   'tests/node/examples/pos.js',
   'tests/node/examples/pos.test.js',
+  'tests/node/examples/till.js',
+  'tests/node/examples/till.test.js',
   'tests/node/global/setup.js',
   'tests/node/global/teardown.js',
 ])('README shows %s as it is', (file) => {

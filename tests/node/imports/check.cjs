@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const pkg = require('paysera-scanpay');
 const { Sandbox } = require('paysera-scanpay/testing');
 
-const names = ['Client', 'MacSigner', 'qr', 'verifyCallback', 'verifyCallbackEvent', 'parseCallbackForm', 'PayseraError',
+const names = ['Cashier', 'Client', 'MacSigner', 'qr', 'verifyCallback', 'verifyCallbackEvent', 'parseCallbackForm', 'PayseraError',
   'ApiError', 'InvalidStateError', 'NotFoundError', 'AuthenticationError', 'InvalidParametersError', 'RateLimitError',
   'TransportError', 'TimeoutError', 'DecodeError', 'InvalidInputError', 'InvalidQrCodeError'];
 for (const name of names) assert.ok(pkg[name], `missing export ${name}`);

@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
-import pkg, { Client, MacSigner, NotFoundError, PayseraError, qr, verifyCallback } from 'paysera-scanpay';
+import pkg, { Cashier, Client, MacSigner, NotFoundError, PayseraError, qr, verifyCallback } from 'paysera-scanpay';
 import { Sandbox } from 'paysera-scanpay/testing';
 
 const require = createRequire(import.meta.url);
 const cjs = require('paysera-scanpay');
 assert.equal(Client, cjs.Client);
+assert.equal(Cashier, cjs.Cashier);
 assert.equal(NotFoundError, cjs.NotFoundError);
 assert.equal(pkg.MacSigner, MacSigner);
 assert.equal(Sandbox, require('paysera-scanpay/testing').Sandbox);

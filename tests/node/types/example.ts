@@ -4,6 +4,7 @@
 import {
   ApiError,
   AuthenticationError,
+  Cashier,
   Client,
   DecodeError,
   InvalidInputError,
@@ -21,11 +22,17 @@ import {
   verifyCallback,
   verifyCallbackEvent,
   type CallbackEvent,
+  type CashierOptions,
+  type CashierRecord,
+  type Event,
+  type EventKind,
+  type Money,
   type Order,
   type QrCodeInfo,
   type Signature,
   type Spot,
   type SpotList,
+  type TickReport,
   type Transaction,
   type TransactionList,
   type TransactionRequest,
@@ -131,7 +138,49 @@ export async function everything(): Promise<void> {
     else if (e instanceof DecodeError || e instanceof InvalidInputError || e instanceof InvalidQrCodeError) console.log(e.message);
     else if (e instanceof PayseraError) console.log(e.code);
   }
+  await cashier(client, sandbox);
   await sandbox.stop();
+}
+
+/** The cashier engine: sync and async handlers, both stores, every option. */
+async function cashier(client: Client, sandbox: Sandbox): Promise<void> {
+  sandbox.setAutopilot('confirm');
+  const paid: Money[] = [];
+  const options: CashierOptions = {
+    price: (spot: Spot) =>
+      spot.identifier === 'bar' ? null : [{ description: `Table ${spot.identifier}`, price: 1299, currency: 'EUR' }],
+    onEvent: (event: Event) => {
+      const kind: EventKind = event.kind;
+      if (kind === 'paid') paid.push(...event.amounts);
+      if (event.kind === 'error') console.error(event.message, event.spot_id, event.transaction_key, event.id);
+    },
+    adjust: async (tx: Transaction) => (tx.payments?.[0]?.id ? { [tx.payments[0].id]: { price: 999, currency: 'EUR' } } : null),
+    store: 'memory',
+    pollIntervalMs: 1000,
+    requestsPerMinute: 60,
+    customerTimeoutMs: 300_000,
+    pageSize: 50,
+    concurrency: 4,
+    locationId: 1,
+  };
+  const memory = new Cashier(client, options);
+  const report: TickReport = await memory.runOnce({ signal: AbortSignal.timeout(5000) });
+  console.log(report.polling_requests, report.action_requests, report.events.map((e) => e.reference));
+  const onDisk = new Cashier(client, {
+    price: async (spot) => [{ description: String(spot.id), price: 100, currency: 'EUR' }],
+    onEvent: async (event) => {
+      await Promise.resolve(event.id);
+    },
+    store: { file: '/tmp/cashier.log' },
+  });
+  const controller = new AbortController();
+  const running: Promise<void> = onDisk.start({ signal: controller.signal });
+  const busy: boolean = onDisk.running;
+  const records: CashierRecord[] = onDisk.records();
+  console.log(busy, records[0]?.stage, records[0]?.outcome, paid.length);
+  onDisk.stop();
+  await running;
+  sandbox.setAutopilot(null);
 }
 
 // Misuse the types must catch.
@@ -141,3 +190,11 @@ void new Client({ clientId: 'a', macKey: 'b' }).getTransaction({ key: 'k' });
 void ((s: Spot) => s.placeInfo);
 // @ts-expect-error options are camelCase
 void new Client({ client_id: 'a', mac_key: 'b' });
+// @ts-expect-error a store is 'memory' or { file }
+void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { price: () => null, onEvent: () => {}, store: 'redis' });
+// @ts-expect-error price is required
+void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { onEvent: () => {} });
+// @ts-expect-error event kinds are a closed set
+void ((e: Event) => e.kind === 'payed');
+// @ts-expect-error payments keep wire names and integer-cents fields
+void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { price: () => [{ desc: 'x' }], onEvent: () => {} });

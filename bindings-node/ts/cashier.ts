@@ -1,0 +1,216 @@
+/**
+ * The cashier: the merchant's whole Scan and Pay loop, run by the Rust core's engine. You say
+ * how to price a waiting spot and what to do on each event; the engine polls, creates and
+ * attaches transactions, confirms what customers reserved, revokes what they ignored and frees
+ * the spots, exactly once, within one request budget.
+ *
+ * ```ts
+ * const cashier = new Cashier(client, {
+ *   price: (spot) => [{ description: `Table ${spot.identifier}`, price: 1299, currency: 'EUR' }],
+ *   onEvent: (event) => console.log(event.kind, event.spot_id),
+ *   store: { file: '/var/lib/shop/cashier.log' },
+ * });
+ * await cashier.start({ signal });
+ * ```
+ */
+import { type CallOptions, type Client, call, nativeClient } from './client';
+import { InvalidInputError, fromNative, sync } from './errors';
+import type { ConfirmPrices, Id, PaymentRequest, Spot, Transaction } from './models';
+import native = require('./native');
+
+/** What happened to a check-in. */
+export type EventKind = 'order_created' | 'paid' | 'rejected' | 'expired' | 'failed' | 'spot_closed' | 'error';
+
+/** An amount: integer minor units of `currency` (1299 = 12.99 EUR). */
+export interface Money {
+  price: number;
+  currency: string;
+}
+
+/** One event of the cashier, with the core's wire names. */
+export interface Event {
+  /** Stable across retries and restarts, `{reference}:{kind}`: de-duplicate on it. */
+  id: string;
+  kind: EventKind;
+  spot_id: number;
+  transaction_key: string | null;
+  /** The check-in's reference, also in each payment's `parameters.scanpay_reference`. */
+  reference: string;
+  /** Charged (`paid`) or asked (`order_created`). */
+  amounts: Money[];
+  /** What went wrong, for `error` events. */
+  message: string | null;
+}
+
+/** What one tick did. */
+export interface TickReport {
+  /** Listing requests: at most 2, whatever the number of spots. */
+  polling_requests: number;
+  /** Requests the tick's work required. */
+  action_requests: number;
+  events: Event[];
+}
+
+/** A check-in in progress, as the store keeps it. */
+export interface CashierRecord {
+  reference: string;
+  spot_id: number;
+  stage: 'creating' | 'created' | 'ordering' | 'ordered' | 'confirming' | 'revoking' | 'closing';
+  /** For `closing`: how the check-in ended. */
+  outcome?: 'paid' | 'rejected' | 'expired' | 'failed';
+  transaction_key: string | null;
+  /** Unix seconds. */
+  started_at: number;
+  ordered_at: number | null;
+  amounts: Money[];
+  /** Event kinds already handed to `onEvent`. */
+  delivered: string[];
+}
+
+/** A value, or a Promise of it. */
+export type Awaitable<T> = T | PromiseLike<T>;
+
+export interface CashierOptions {
+  /** The payments for a waiting spot (as `createTransaction` takes them), or null/undefined to
+   * leave it alone for now (asked again next tick). */
+  price(spot: Spot): Awaitable<readonly PaymentRequest[] | null | undefined>;
+  /** Called once per event; a returned Promise is awaited before that spot goes on. Events of
+   * different spots may overlap (`concurrency`). */
+  onEvent(event: Event): unknown;
+  /** Lower a reserved bill before confirming: `{ [paymentId]: { price, currency } }`, or
+   * null/undefined to take it as reserved. */
+  adjust?(transaction: Transaction): Awaitable<ConfirmPrices | null | undefined>;
+  /** `'memory'` (default), or `{ file }`: a crash-safe log from which a restarted cashier
+   * finishes what it started. One cashier per store. */
+  store?: 'memory' | { file: string };
+  /** Pause between ticks of `start()`; default 3 000. */
+  pollIntervalMs?: number;
+  /** Budget shared by every request; default 60, 0 for no limit. */
+  requestsPerMinute?: number;
+  /** How long a customer has to act on an order before it is revoked (whole seconds count);
+   * default 300 000. */
+  customerTimeoutMs?: number;
+  /** Page size of the two listings, 1–200; default 100. */
+  pageSize?: number;
+  /** Spots handled at once within a tick; default 8. */
+  concurrency?: number;
+  /** Only this location's spots (default: all). */
+  locationId?: Id;
+}
+
+type Reply = { ok: unknown } | { error: string };
+
+/** Text of whatever a handler threw (any value, from any realm). */
+function describe(error: unknown): string {
+  try {
+    const e = error as { name?: unknown; message?: unknown } | null;
+    if (typeof e?.message === 'string') {
+      return typeof e.name === 'string' && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
+    }
+    return String(error);
+  } catch {
+    return 'a value that cannot be shown';
+  }
+}
+
+/** The native side calls this wrapper: it always resolves, to `{ ok }` or `{ error }`, so a
+ * handler's failure travels as data and the engine reports it as an `error` event. */
+function wrap<A>(owner: object, f: (arg: A) => unknown, keep: boolean): (arg: A) => Promise<Reply> {
+  return async (arg: A) => {
+    try {
+      const value: unknown = await Reflect.apply(f, owner, [arg]);
+      return { ok: keep ? (value ?? null) : null };
+    } catch (error) {
+      return { error: describe(error) };
+    }
+  };
+}
+
+function storeFile(store: CashierOptions['store']): string | undefined {
+  if (store == null || store === 'memory') return undefined;
+  if (typeof store === 'object' && typeof store.file === 'string') return store.file;
+  throw new InvalidInputError("store must be 'memory' or { file: '/path/cashier.log' }");
+}
+
+/**
+ * The Scan and Pay cashier over a `Client`. Its work (requests, store writes, the loop) runs on
+ * the Rust core's threads; only your `price`, `onEvent` and `adjust` run on the event loop. A
+ * handler that throws or rejects is reported as an `error` event and the cashier carries on.
+ */
+export class Cashier {
+  readonly #native: native.Cashier;
+
+  constructor(client: Client, options: CashierOptions) {
+    const o = options;
+    if (typeof o?.price !== 'function') throw new InvalidInputError('price must be a function');
+    if (typeof o.onEvent !== 'function') throw new InvalidInputError('onEvent must be a function');
+    if (o.adjust != null && typeof o.adjust !== 'function') throw new InvalidInputError('adjust must be a function');
+    const inner = nativeClient(client);
+    const file = storeFile(o.store);
+    this.#native = sync(
+      () =>
+        new native.Cashier(
+          inner,
+          wrap(o, o.price, true),
+          wrap(o, o.onEvent, false),
+          o.adjust == null ? undefined : wrap(o, o.adjust, true),
+          {
+            pollIntervalMs: o.pollIntervalMs,
+            requestsPerMinute: o.requestsPerMinute,
+            customerTimeoutMs: o.customerTimeoutMs,
+            pageSize: o.pageSize,
+            concurrency: o.concurrency,
+            locationId: o.locationId,
+            storeFile: file,
+          },
+        ),
+    );
+  }
+
+  /** One tick: finish what was left mid-way, read one page of waiting spots and one of reserved
+   * transactions, act on them, revoke orders ignored too long. Aborting `signal` rejects with
+   * its reason and drops the tick where it is; the store keeps what was started and the next
+   * tick (or a new cashier over the same store) finishes it. */
+  runOnce(options: CallOptions = {}): Promise<TickReport> {
+    return call(options.signal, (t) => this.#native.runOnce(t));
+  }
+
+  /** Ticks every `pollIntervalMs` in the background until `stop()` or until `signal` aborts;
+   * the Promise resolves once the loop has ended (after the step in progress). A failing tick
+   * (Paysera down, rate limited) is retried after a backoff; it never rejects for that. */
+  start(options: CallOptions = {}): Promise<void> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.resolve();
+    let running: Promise<void>;
+    try {
+      running = this.#native.start();
+    } catch (error) {
+      return Promise.reject(fromNative(error));
+    }
+    if (signal == null) return running.catch((error: unknown) => Promise.reject(fromNative(error)));
+    const onAbort = () => this.stop();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return running.then(
+      () => signal.removeEventListener('abort', onAbort),
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        throw fromNative(error);
+      },
+    );
+  }
+
+  /** Ends `start()`'s loop after its current step. */
+  stop(): void {
+    this.#native.stop();
+  }
+
+  /** True while `start()` or `runOnce()` is in progress (one at a time per cashier). */
+  get running(): boolean {
+    return this.#native.running;
+  }
+
+  /** Check-ins in progress, as the store keeps them. */
+  records(): CashierRecord[] {
+    return sync(() => this.#native.records());
+  }
+}
