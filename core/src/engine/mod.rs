@@ -116,7 +116,8 @@ pub struct EngineConfig {
     pub poll_interval: Duration,
     /// Request budget shared by every call (default 60 per minute; 0 = unlimited).
     pub requests_per_minute: u32,
-    /// How long a customer has to confirm an order before it is revoked (default 5 min).
+    /// How long a customer has at least to confirm an order before it is revoked (default
+    /// 5 min; whole seconds, rounded up, so it may be up to a second longer).
     pub customer_timeout: Duration,
     /// Page size of the two listings (1–200, default 100).
     pub page_size: u32,
@@ -276,9 +277,10 @@ impl Engine {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// Ticks until [`Self::stop`]; a failing tick is logged and retried after a backoff.
+    /// Ticks until [`Self::stop`] (a `stop()` that comes before the first tick counts); a
+    /// failing tick is logged and retried after the poll interval. Returns with the stop request
+    /// consumed, so the engine can be run again.
     pub async fn run_forever(&self) {
-        self.stop.store(false, Ordering::SeqCst);
         while !self.is_stopped() {
             if let Err(e) = self.run_once().await {
                 log::warn!(target: "paysera_scanpay", "cashier tick failed: {e}");
@@ -292,6 +294,7 @@ impl Engine {
                 _ = self.wake.notified() => {}
             }
         }
+        self.stop.store(false, Ordering::SeqCst);
     }
 
     /// One tick. Errors of single spots become `error` events; `Err` means the tick could not
@@ -327,12 +330,16 @@ impl Engine {
         let reserved = self.poll_reserved().await?;
         events.extend(self.for_each(reserved, |t| self.on_reserved(t)).await);
 
-        // 4. Orders the customer ignored for too long.
-        let deadline = now() - self.config.customer_timeout.as_secs() as i64;
+        // 4. Orders the customer ignored for too long. Times are whole seconds: round the
+        // timeout up and compare strictly, so a customer never gets less than promised.
+        let timeout = self.config.customer_timeout.as_millis().div_ceil(1000) as i64;
+        let now = now();
         let stale: Vec<Record> = self
             .lock()
             .values()
-            .filter(|r| r.stage == Stage::Ordered && r.ordered_at.is_some_and(|t| t <= deadline))
+            .filter(|r| {
+                r.stage == Stage::Ordered && r.ordered_at.is_some_and(|t| now - t > timeout)
+            })
             .cloned()
             .collect();
         events.extend(self.for_each(stale, |r| self.revoke_stale(r)).await);
@@ -475,12 +482,15 @@ impl Engine {
         if let Err(e) = self.merchant.on_event(event.clone()).await {
             log::error!(target: "paysera_scanpay", "cashier event handler failed on {}: {e}", event.id);
             if event.kind != EventKind::Error {
-                out.push(Event {
+                let failure = Event {
                     id: format!("{}:handler-error", event.id),
                     kind: EventKind::Error,
                     message: Some(format!("event handler failed on {}: {e}", event.kind)),
                     ..event
-                });
+                };
+                // Tell the handler once; if it fails on that too, the log has it.
+                let _ = self.merchant.on_event(failure.clone()).await;
+                out.push(failure);
             }
         }
         out
