@@ -2,13 +2,20 @@
 # every suite; `make demo` runs the Scan and Pay demo against the embedded sandbox.
 CARGO ?= cargo
 
-.PHONY: test lint rust-test demo sandbox build clean
+.PHONY: test lint rust-test python-test node-test demo sandbox build clean
 
-test: lint rust-test
+# Bindings first: maturin and napi builds, then cargo test reuses what it can (TOOLCHAIN.md).
+test: lint python-test node-test rust-test
 
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+node-test:
+	bash tests/node/run.sh
+
+python-test:
+	bash tests/python/run.sh
 
 rust-test:
 	$(CARGO) test --workspace --locked
