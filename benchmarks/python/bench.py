@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 import timeit
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote_plus, urlsplit
 
 import httpx
@@ -84,13 +84,19 @@ def per_call(fn: Callable[[], Any], number: int, repeat: int = 5) -> float:
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
-def interleaved(runs: int, a: Callable[[], float], b: Callable[[], float]) -> Tuple[float, float]:
-    """Medians of alternating runs, so drift on a shared machine hits both sides alike."""
+def interleaved(
+    runs: int,
+    a: Callable[[], float],
+    b: Callable[[], float],
+    pick: Callable[[List[float]], float] = statistics.median,
+) -> Tuple[float, float]:
+    """Alternating runs, so drift on a shared machine hits both sides alike; `pick` (median, or
+    min for microbenchmarks, where noise only ever adds) summarises each side."""
     xs, ys = [], []
     for _ in range(runs):
         xs.append(a())
         ys.append(b())
-    return statistics.median(xs), statistics.median(ys)
+    return pick(xs), pick(ys)
 
 
 # --- 1. signing ------------------------------------------------------------------------------
@@ -263,7 +269,7 @@ def bench_startup(results: Dict[str, Any], sandbox: Sandbox) -> None:
 def markdown(results: Dict[str, Any]) -> str:
     lines = [
         f"Measured {results['date']} on this project's build machine ({results['machine']}), "
-        f"Python {results['python']}, release build (`maturin develop --release`), each pair "
+        f"Python {results['python']}, release wheel (`maturin build --release`), each pair "
         "interleaved in the same run against the same in-process sandbox.",
         "",
         "| Benchmark | paysera_scanpay | pure Python | ratio | target |",
@@ -291,30 +297,35 @@ def markdown(results: Dict[str, Any]) -> str:
         "|---|---|",
         f"| `import paysera_scanpay` | {im['package_ms']:.1f} ms (target ≤ 30 ms) |",
         f"| `import paysera_scanpay` + `from paysera_scanpay import Client` (loads the native module) | {im['client_ms']:.1f} ms |",
-        f"| resident memory of a new `Client` (no request yet) | {mem['client_kib']:.0f} KiB |",
+        f"| resident memory of the first `Client` (loads the TLS trust store, once per process) | {mem['client_kib']:.0f} KiB |",
         f"| + its first request (the process-wide runtime and its threads, one connection) | {mem['first_request_kib']:.0f} KiB |",
-        f"| each further `Client`, after one request each (100 clients) | {mem['per_extra_client_kib']:.0f} KiB |",
+        f"| each further `Client`, with its own connection (mean of 100) | {mem['per_extra_client_kib']:.0f} KiB |",
     ]
     return "\n".join(lines)
 
 
-def update_benchmarks_md(section: str) -> None:
+INTRO = """## Python package
+
+```sh
+bash benchmarks/python/run.sh --write   # release build in target/python-bench-venv, then bench.py
+```
+"""
+
+
+def update_benchmarks_md(table: str) -> None:
+    """Replaces the generated table inside BENCHMARKS.md's Python section, keeping the prose
+    around it (the section is created when missing)."""
     path = ROOT / "BENCHMARKS.md"
     start, end = "<!-- python-bench:start -->", "<!-- python-bench:end -->"
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    results, results_end = "<!-- python-bench:results -->", "<!-- python-bench:results-end -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
     if start not in text:
-        text += f"\n{start}\n{end}\n"
+        text = text.rstrip("\n") + f"\n\n{start}\n{INTRO}\n{results}\n{results_end}\n{end}\n"
     head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    old = rest.split(end, 1)[0]
-    # Keep the hand-written notes (everything after the generated table's marker line).
-    notes = (
-        old.split("<!-- python-bench:results-end -->", 1)[1]
-        if "<!-- python-bench:results-end -->" in old
-        else ""
-    )
-    generated = f"\n<!-- python-bench:results -->\n{section}\n<!-- python-bench:results-end -->"
-    path.write_text(head + start + generated + notes.rstrip("\n") + "\n" + end + tail)
+    section, tail = rest.split(end, 1)
+    before, after = section.split(results, 1)
+    after = after.split(results_end, 1)[1]
+    path.write_text(f"{head}{start}{before}{results}\n{table}\n{results_end}{after}{end}{tail}")
 
 
 def main() -> None:
