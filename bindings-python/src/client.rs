@@ -56,7 +56,11 @@ impl NativeClient {
             .ok_or_else(|| PyRuntimeError::new_err("the client is closed"))?;
         if current.generation != generation {
             if current.generation != 0 {
-                current.client = current.client.reconnect().map_err(|e| error(py, &e))?;
+                let fresh = current.client.reconnect().map_err(|e| error(py, &e))?;
+                // The old pool's connections are registered with the parent's runtime, whose
+                // threads do not exist here: dropping them could wait on its locks. Leak them
+                // (once per fork), as the core leaks the parent's runtime.
+                std::mem::forget(std::mem::replace(&mut current.client, fresh));
             }
             current.generation = generation;
         }

@@ -41,6 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(qr::qr_svg, m)?)?;
     m.add_function(wrap_pyfunction!(qr::qr_png, m)?)?;
     m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
+    logging::register_fork_hooks(m.py())?;
     m.add_function(wrap_pyfunction!(bridge::runtime_generation, m)?)?;
     Ok(())
 }

@@ -4,12 +4,14 @@
 //! wait, or the asyncio loop's drain): tokio threads never take the GIL. The core never logs
 //! secrets (no MAC key, no Authorization header), so nothing needs redacting here.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyCFunction, PyDict};
 
 use crate::bridge::lock;
 
@@ -126,6 +128,32 @@ pub fn flush(py: Python<'_>) {
             .call_method1("getLogger", (entry.logger,))
             .and_then(|l| l.call_method1("log", (level, "%s", entry.message)));
     }
+}
+
+thread_local! {
+    static HELD_FOR_FORK: RefCell<Option<MutexGuard<'static, VecDeque<Entry>>>> =
+        const { RefCell::new(None) };
+}
+
+/// Tokio threads push records without the GIL, so the queue is held across `os.fork()`: a child
+/// must not inherit it locked by a thread that does not exist there. The forking thread locks it
+/// before and unlocks it after, in the parent and in the child.
+pub fn register_fork_hooks(py: Python<'_>) -> PyResult<()> {
+    let before = PyCFunction::new_closure(py, None, None, |_, _| {
+        let guard = lock(&QUEUE);
+        HELD_FOR_FORK.with(|held| *held.borrow_mut() = Some(guard));
+    })?;
+    let after = PyCFunction::new_closure(py, None, None, |_, _| {
+        HELD_FOR_FORK.with(|held| held.borrow_mut().take());
+    })?;
+    let hooks = PyDict::new(py);
+    hooks.set_item("before", before)?;
+    hooks.set_item("after_in_parent", &after)?;
+    hooks.set_item("after_in_child", &after)?;
+    py.import("os")?
+        .getattr("register_at_fork")?
+        .call((), Some(&hooks))?;
+    Ok(())
 }
 
 /// Delivers queued log records now.

@@ -75,6 +75,23 @@ impl NativeSandbox {
     }
 }
 
+impl Drop for NativeSandbox {
+    fn drop(&mut self) {
+        // In a forked child the server's runtime threads do not exist: stopping it there could
+        // wait on the parent's locks.
+        let running = self
+            .running
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(running) = running
+            && running.pid != std::process::id()
+        {
+            std::mem::forget(running.sandbox);
+        }
+    }
+}
+
 #[pymethods]
 impl NativeSandbox {
     /// Starts serving on 127.0.0.1 (a free port unless `config["port"]` says otherwise).

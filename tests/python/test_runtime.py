@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -64,7 +65,8 @@ def test_ctrl_c_interrupts_a_blocking_call(sandbox: Sandbox, client: Client) -> 
     timer.join()
 
 
-def test_fork_child_keeps_working(sandbox: Sandbox, client: Client) -> None:
+def test_fork_child_keeps_working(sandbox: Sandbox, client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="paysera_scanpay")  # tokio threads queue log records
     spot = sandbox.create_spot(1, "table1")
     assert client.get_spot(spot.id).id == spot.id  # pooled connections on the parent's runtime
     unused = sandbox.client()  # built before the fork, first used in the child
