@@ -851,7 +851,10 @@ mod tests {
         }
         // 320,000 draws over 62 symbols: about 5,161 each.
         assert_eq!(counts.len(), 62);
-        assert!(counts.values().all(|n| (4_600..5_700).contains(n)), "{counts:?}");
+        assert!(
+            counts.values().all(|n| (4_600..5_700).contains(n)),
+            "{counts:?}"
+        );
     }
 
     #[test]
