@@ -103,7 +103,11 @@ impl Call {
         let rx = Mutex::new(rx);
         loop {
             let received = py.detach(|| lock(&rx).recv_timeout(SIGNAL_CHECK));
-            logging::flush(py);
+            // Logging runs Python code, where a pending Ctrl-C may surface: pass it on.
+            if let Err(interrupt) = logging::try_flush(py) {
+                task.abort();
+                return Err(interrupt);
+            }
             match received {
                 Ok(outcome) => return outcome_to_py(py, outcome),
                 Err(RecvTimeoutError::Timeout) => {
@@ -223,10 +227,12 @@ impl Completions {
 
     /// `(token, ok, value or exception)` for every call finished since the last drain.
     fn drain(&self, py: Python<'_>) -> PyResult<Vec<(u64, bool, Py<PyAny>)>> {
+        // Before taking the results, so that an interrupt surfacing in logging's Python code
+        // leaves them queued for the next drain.
+        logging::try_flush(py)?;
         let mut buf = [0u8; 512];
         while matches!((&self.queue.reader).read(&mut buf), Ok(n) if n > 0) {}
         let items = std::mem::take(&mut *lock(&self.queue.items));
-        logging::flush(py);
         let mut out = Vec::with_capacity(items.len());
         for (token, outcome) in items {
             let converted = match outcome {

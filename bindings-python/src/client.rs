@@ -48,7 +48,7 @@ impl NativeClient {
 
     /// The core client for the current runtime: after a `fork()` the runtime is new and pooled
     /// connections belong to the parent's, so the client reconnects first.
-    fn client(&self, py: Python<'_>) -> PyResult<Client> {
+    pub(crate) fn client(&self, py: Python<'_>) -> PyResult<Client> {
         let (_, generation) = runtime()?;
         let mut state = lock(&self.state);
         let current = state

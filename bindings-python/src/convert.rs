@@ -2,8 +2,9 @@
 //! names (pythonize), and core errors → the exception classes of `paysera_scanpay.errors`.
 
 use paysera_scanpay::Error;
+use paysera_scanpay::engine::{Event, Record, TickReport};
 use paysera_scanpay::models::{
-    Allowance, AllowanceLimit, CallbackEvent, CheckIn, Metadata, Order, Payment, PlaceInfo,
+    Allowance, AllowanceLimit, CallbackEvent, CheckIn, Metadata, Money, Order, Payment, PlaceInfo,
     Reserve, Spot, SpotList, Transaction, TransactionAllowance, TransactionList,
     TransactionRequest, Validity,
 };
@@ -117,5 +118,6 @@ pub fn normalize(py: Python<'_>, kind: &str, data: &Bound<'_, PyAny>) -> PyResul
         "TransactionAllowance" => TransactionAllowance, "SpotList" => SpotList,
         "TransactionList" => TransactionList, "Metadata" => Metadata,
         "CallbackEvent" => CallbackEvent, "TransactionRequest" => TransactionRequest,
+        "Money" => Money, "Event" => Event, "TickReport" => TickReport, "CashierRecord" => Record,
     }
 }

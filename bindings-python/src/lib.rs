@@ -8,6 +8,7 @@
 //! finalizing interpreter (pyo3-async-runtimes issue #40).
 
 mod bridge;
+mod cashier;
 mod client;
 mod convert;
 mod logging;
@@ -25,6 +26,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bridge::Call>()?;
     m.add_class::<bridge::Completions>()?;
     m.add_class::<bridge::TaskHandle>()?;
+    m.add_class::<cashier::NativeCashier>()?;
+    m.add_class::<cashier::NativeRun>()?;
+    m.add_class::<cashier::HandlerReply>()?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::Pager>()?;
     m.add_class::<sandbox::NativeSandbox>()?;

@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyCFunction, PyDict};
@@ -81,19 +82,41 @@ fn logging_module(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         .map(|m| m.bind(py))
 }
 
+/// A failure to pass on rather than swallow: a `KeyboardInterrupt` (or `SystemExit`) raised by
+/// a signal handler that ran while logging executed Python code. Ordinary exceptions of a
+/// broken logging setup are ignored, as `logging` itself does.
+fn interrupt(py: Python<'_>, e: PyErr) -> PyResult<()> {
+    if e.is_instance_of::<PyException>(py) {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
 /// Follows the effective level of the `paysera_scanpay` logger, so disabled records cost
 /// nothing in Rust.
 pub fn refresh_level(py: Python<'_>) {
+    let _ = try_refresh_level(py);
+}
+
+/// [`refresh_level`], passing on an interrupt that arrived meanwhile.
+pub fn try_refresh_level(py: Python<'_>) -> PyResult<()> {
     // Loggers live as long as the process, so the object can be kept.
     let logger = ROOT_LOGGER.get_or_try_init(py, || {
         logging_module(py)?
             .call_method1("getLogger", ("paysera_scanpay",))
             .map(Bound::unbind)
     });
-    let level = logger
+    let level = match logger
         .and_then(|l| l.bind(py).call_method0("getEffectiveLevel"))
         .and_then(|l| l.extract::<i64>())
-        .unwrap_or(30);
+    {
+        Ok(level) => level,
+        Err(e) => {
+            interrupt(py, e)?;
+            30
+        }
+    };
     log::set_max_level(match level {
         ..=5 => LevelFilter::Trace,
         6..=10 => LevelFilter::Debug,
@@ -102,19 +125,26 @@ pub fn refresh_level(py: Python<'_>) {
         31..=40 => LevelFilter::Error,
         _ => LevelFilter::Off,
     });
+    Ok(())
 }
 
 /// Hands queued records to Python's logging.
 pub fn flush(py: Python<'_>) {
+    let _ = try_flush(py);
+}
+
+/// [`flush`], passing on an interrupt that arrived meanwhile (the records not yet handed over
+/// are dropped with it).
+pub fn try_flush(py: Python<'_>) -> PyResult<()> {
     let entries: Vec<Entry> = {
         let mut queue = lock(&QUEUE);
         if queue.is_empty() {
-            return;
+            return Ok(());
         }
         queue.drain(..).collect()
     };
     let Ok(logging) = logging_module(py) else {
-        return;
+        return Ok(());
     };
     for entry in entries {
         let level = match entry.level {
@@ -124,10 +154,14 @@ pub fn flush(py: Python<'_>) {
             Level::Debug => 10,
             Level::Trace => 5,
         };
-        let _ = logging
+        let logged = logging
             .call_method1("getLogger", (entry.logger,))
             .and_then(|l| l.call_method1("log", (level, "%s", entry.message)));
+        if let Err(e) = logged {
+            interrupt(py, e)?;
+        }
     }
+    Ok(())
 }
 
 thread_local! {
@@ -158,6 +192,6 @@ pub fn register_fork_hooks(py: Python<'_>) -> PyResult<()> {
 
 /// Delivers queued log records now.
 #[pyfunction]
-pub fn flush_logs(py: Python<'_>) {
-    flush(py);
+pub fn flush_logs(py: Python<'_>) -> PyResult<()> {
+    try_flush(py)
 }

@@ -3,7 +3,9 @@
 
 use std::sync::Mutex;
 
-use paysera_sandbox::{ApiFailure, FaultRule, RateLimit, Sandbox, SandboxConfig, SpotRef};
+use paysera_sandbox::{
+    ApiFailure, Autopilot, FaultRule, RateLimit, Sandbox, SandboxConfig, SpotRef,
+};
 use paysera_scanpay::models::PlaceInfo;
 use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
@@ -218,6 +220,16 @@ impl NativeSandbox {
     fn set_rate_limit(&self, py: Python<'_>, limit: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let limit: Option<RateLimit> = from_py(limit, "rate limit")?;
         self.with(py, |s| s.set_rate_limit(limit))
+    }
+
+    /// `mode`: `"confirm"` or `"reject"` (every customer answers each new order at once), or
+    /// `None` to hand the customers back to the test.
+    fn set_autopilot(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let mode: Option<Autopilot> = from_py(mode, "autopilot")?;
+        self.with(py, |s| {
+            s.set_autopilot(mode);
+            Ok(())
+        })
     }
 
     fn transactions(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {

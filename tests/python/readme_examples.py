@@ -1,8 +1,8 @@
 """The README's Python examples as a small project, so the tests can run them and mypy can check
 them: they cannot rot.
 
-A ```python block whose first line is ``# some/path.py`` becomes that file (packages get an
-``__init__.py``); any other block becomes ``snippet_N.py``, a script run on its own. A
+A ```python block whose first line is ``# some/path.py`` becomes that file (each package level
+gets an ``__init__.py``); any other block becomes ``snippet_N.py``, a script run on its own. A
 ``conftest.py`` configures Django the way a project's settings (or pytest-django) would.
 
     python tests/python/readme_examples.py mypy    # type-check the examples
@@ -29,6 +29,7 @@ settings.configure(
     PAYSERA_CLIENT_ID="",
     PAYSERA_MAC_KEY="",
     PAYSERA_BASE_URL="https://wallet.paysera.com",
+    PAYSERA_CASHIER_STORE="memory",
 )
 django.setup()
 """
@@ -37,8 +38,9 @@ MYPY_INI = """\
 [mypy]
 python_version = 3.10
 strict = True
-# Django ships no types; without django-stubs its decorators and responses are Any.
+# Django ships no types; without django-stubs its decorators, responses and BaseCommand are Any.
 disallow_untyped_decorators = False
+disallow_subclassing_any = False
 warn_return_any = False
 explicit_package_bases = True
 
@@ -60,8 +62,9 @@ def extract(dest: pathlib.Path) -> List[pathlib.Path]:
         named = re.match(r"# ([\w/]+\.py)\b", block)
         path = dest / (named.group(1) if named else f"snippet_{number}.py")
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.parent != dest and path.parent.name != "tests":
-            (path.parent / "__init__.py").touch()
+        for package in path.relative_to(dest).parents:
+            if package.parts and package.parts[0] != "tests":  # every package level
+                (dest / package / "__init__.py").touch()
         path.write_text(block)
         files.append(path)
     (dest / "conftest.py").write_text(CONFTEST)

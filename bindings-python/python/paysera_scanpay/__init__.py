@@ -1,5 +1,5 @@
 """Paysera Wallet API "Scan and Pay": exact MAC signing, typed models, QR codes, callback
-verification and sync/asyncio clients, over a Rust core.
+verification, sync/asyncio clients and the cashier (the whole merchant loop), over a Rust core.
 
 Importing the package is cheap: names are loaded on first use, and no runtime, thread or HTTP
 client exists until the first request.
@@ -8,6 +8,12 @@ client exists until the first request.
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Cashier": "cashier",
+    "AsyncCashier": "cashier",
+    "CashierRecord": "cashier",
+    "Event": "cashier",
+    "EventKind": "cashier",
+    "TickReport": "cashier",
     "Client": "client",
     "AsyncClient": "client",
     "DEFAULT_BASE_URL": "client",
@@ -34,6 +40,7 @@ _LAZY = {
     "CheckIn": "models",
     "Freeze": "models",
     "Metadata": "models",
+    "Money": "models",
     "Order": "models",
     "OrderStatus": "models",
     "Payment": "models",
@@ -50,7 +57,7 @@ _LAZY = {
     "TransactionType": "models",
     "Validity": "models",
 }
-_SUBMODULES = ("callbacks", "client", "errors", "models", "qr", "testing")
+_SUBMODULES = ("callbacks", "cashier", "client", "errors", "models", "qr", "testing")
 
 __all__ = [*sorted(_LAZY), "qr"]
 

@@ -4,6 +4,12 @@ from ._native import MacSigner as MacSigner
 from .callbacks import CallbackVerifier as CallbackVerifier
 from .callbacks import parse_callback_form as parse_callback_form
 from .callbacks import verify_callback as verify_callback
+from .cashier import AsyncCashier as AsyncCashier
+from .cashier import Cashier as Cashier
+from .cashier import CashierRecord as CashierRecord
+from .cashier import Event as Event
+from .cashier import EventKind as EventKind
+from .cashier import TickReport as TickReport
 from .client import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from .client import AsyncClient as AsyncClient
 from .client import Client as Client
@@ -26,6 +32,7 @@ from .models import CallbackEvent as CallbackEvent
 from .models import CheckIn as CheckIn
 from .models import Freeze as Freeze
 from .models import Metadata as Metadata
+from .models import Money as Money
 from .models import Order as Order
 from .models import OrderStatus as OrderStatus
 from .models import Payment as Payment
@@ -50,13 +57,18 @@ __all__ = [
     "AllowanceLimit",
     "AllowanceStatus",
     "ApiError",
+    "AsyncCashier",
     "AsyncClient",
     "AuthenticationError",
     "CallbackEvent",
     "CallbackVerifier",
+    "Cashier",
+    "CashierRecord",
     "CheckIn",
     "Client",
     "DecodeError",
+    "Event",
+    "EventKind",
     "Freeze",
     "InvalidInputError",
     "InvalidParametersError",
@@ -64,6 +76,7 @@ __all__ = [
     "InvalidStateError",
     "MacSigner",
     "Metadata",
+    "Money",
     "NotFoundError",
     "Order",
     "OrderStatus",
@@ -76,6 +89,7 @@ __all__ = [
     "Spot",
     "SpotList",
     "SpotStatus",
+    "TickReport",
     "TimeoutError",
     "Transaction",
     "TransactionAllowance",

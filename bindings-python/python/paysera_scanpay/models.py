@@ -38,6 +38,7 @@ __all__ = [
     "Freeze",
     "Metadata",
     "Model",
+    "Money",
     "Order",
     "OrderStatus",
     "Payment",
@@ -391,6 +392,17 @@ class Payment(Model):
             "purpose": purpose,
         }
         super().__init__(**{k: v for k, v in fields.items() if v is not None}, **extra)
+
+
+class Money(Model):
+    """An amount: integer minor units of ``currency`` (``price=1299`` is 12.99 EUR)."""
+
+    __slots__ = ()
+    price: Field[int] = Field()
+    currency: Field[str] = Field()
+
+    def __init__(self, price: int, currency: str) -> None:
+        super().__init__(price=price, currency=currency)
 
 
 class AllowanceLimit(Model):

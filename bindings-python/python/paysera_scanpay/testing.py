@@ -18,6 +18,7 @@ from .models import PlaceInfo, Spot, Transaction
 
 if TYPE_CHECKING:
     from types import TracebackType
+    from typing import Literal
 
     from typing_extensions import Self
 
@@ -234,6 +235,12 @@ class Sandbox:
         the limit."""
         limit = None if requests is None else {"requests": requests, "per_seconds": per_seconds}
         self._native.set_rate_limit(limit)
+
+    def set_autopilot(self, mode: Optional[Literal["confirm", "reject"]]) -> None:
+        """Every customer answers each new order as soon as it reaches the app: ``"confirm"``
+        (the transaction becomes ``reserved``) or ``"reject"``; ``None`` hands the customers
+        back to the test. ``reset()`` turns it off."""
+        self._native.set_autopilot(mode)
 
     def requests(self) -> List[JournalEntry]:
         """Every request received, oldest first: method, path, MAC fields, status, fault."""
