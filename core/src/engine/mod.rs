@@ -164,6 +164,8 @@ pub struct Engine {
     polls: AtomicU64,
     actions: AtomicU64,
     stop: AtomicBool,
+    /// True while `run_forever` runs: only then does a stop request cut a tick short.
+    looping: AtomicBool,
     wake: tokio::sync::Notify,
 }
 
@@ -250,6 +252,7 @@ impl Engine {
             polls: AtomicU64::new(0),
             actions: AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            looping: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
         })
     }
@@ -267,7 +270,8 @@ impl Engine {
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Asks [`Self::run_forever`] to return after the current step.
+    /// Asks [`Self::run_forever`] to return: the current tick ends after the phase in progress
+    /// (finishing left-overs, waiting spots, reserved transactions), never mid-step.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
         self.wake.notify_waiters();
@@ -281,6 +285,7 @@ impl Engine {
     /// failing tick is logged and retried after the poll interval. Returns with the stop request
     /// consumed, so the engine can be run again.
     pub async fn run_forever(&self) {
+        self.looping.store(true, Ordering::SeqCst);
         while !self.is_stopped() {
             if let Err(e) = self.run_once().await {
                 log::warn!(target: "paysera_scanpay", "cashier tick failed: {e}");
@@ -295,6 +300,7 @@ impl Engine {
             }
         }
         self.stop.store(false, Ordering::SeqCst);
+        self.looping.store(false, Ordering::SeqCst);
     }
 
     /// One tick. Errors of single spots become `error` events; `Err` means the tick could not
@@ -321,10 +327,16 @@ impl Engine {
             .cloned()
             .collect();
         events.extend(self.for_each(pending, |r| self.resume(r)).await);
+        if self.cut_short() {
+            return Ok(self.report(polls_before, actions_before, events));
+        }
 
         // 2. One page of waiting spots.
         let spots = self.poll_spots().await?;
         events.extend(self.for_each(spots, |s| self.on_waiting_spot(s)).await);
+        if self.cut_short() {
+            return Ok(self.report(polls_before, actions_before, events));
+        }
 
         // 3. One page of reserved transactions.
         let reserved = self.poll_reserved().await?;
@@ -344,11 +356,19 @@ impl Engine {
             .collect();
         events.extend(self.for_each(stale, |r| self.revoke_stale(r)).await);
 
-        Ok(TickReport {
+        Ok(self.report(polls_before, actions_before, events))
+    }
+
+    fn cut_short(&self) -> bool {
+        self.looping.load(Ordering::SeqCst) && self.is_stopped()
+    }
+
+    fn report(&self, polls_before: u64, actions_before: u64, events: Vec<Event>) -> TickReport {
+        TickReport {
             polling_requests: self.polls.load(Ordering::Relaxed) - polls_before,
             action_requests: self.actions.load(Ordering::Relaxed) - actions_before,
             events,
-        })
+        }
     }
 
     async fn for_each<T, F, Fut>(&self, items: Vec<T>, f: F) -> Vec<Event>
@@ -470,14 +490,25 @@ impl Engine {
     }
 
     async fn deliver(&self, event: Event) -> Vec<Event> {
-        log::info!(
-            target: "paysera_scanpay",
-            "cashier {} spot={} transaction={} reference={}",
-            event.kind,
-            event.spot_id,
-            event.transaction_key.as_deref().unwrap_or("-"),
-            event.reference
-        );
+        if event.kind == EventKind::Error {
+            log::warn!(
+                target: "paysera_scanpay",
+                "cashier error spot={} transaction={} reference={}: {}",
+                event.spot_id,
+                event.transaction_key.as_deref().unwrap_or("-"),
+                event.reference,
+                event.message.as_deref().unwrap_or("")
+            );
+        } else {
+            log::info!(
+                target: "paysera_scanpay",
+                "cashier {} spot={} transaction={} reference={}",
+                event.kind,
+                event.spot_id,
+                event.transaction_key.as_deref().unwrap_or("-"),
+                event.reference
+            );
+        }
         let mut out = vec![event.clone()];
         if let Err(e) = self.merchant.on_event(event.clone()).await {
             log::error!(target: "paysera_scanpay", "cashier event handler failed on {}: {e}", event.id);
