@@ -259,7 +259,7 @@ async fn mac_rejections() {
     // Stale and future timestamps.
     let (status, body) = raw(
         &sb,
-        signed_request(&sb, "GET", "/rest/v1/spots", "", now - 301, "n2", None),
+        signed_request(&sb, "GET", "/rest/v1/spots", "", now - 400, "n2", None),
     )
     .await;
     assert_eq!(
@@ -269,7 +269,7 @@ async fn mac_rejections() {
     assert_eq!(body["error_description"], "Timestamp lifetime exceeded");
     let (_, body) = raw(
         &sb,
-        signed_request(&sb, "GET", "/rest/v1/spots", "", now + 301, "n3", None),
+        signed_request(&sb, "GET", "/rest/v1/spots", "", now + 400, "n3", None),
     )
     .await;
     assert_eq!(body["error_description"], "Timestamp is in future");
