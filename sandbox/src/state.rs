@@ -104,7 +104,6 @@ impl From<&str> for SpotRef {
 struct TxRecord {
     tx: Transaction,
     client_id: String,
-    seq: u64,
     spot_id: Option<u64>,
     order_id: Option<u64>,
     reserved_at: Option<i64>,
@@ -152,7 +151,6 @@ pub struct World {
     /// When set, customers answer every new order at once.
     pub autopilot: Option<Autopilot>,
     clock_offset: i64,
-    seq: u64,
     next_spot: u64,
     next_order: u64,
     next_payment: u64,
@@ -170,7 +168,6 @@ impl World {
             project_id,
             autopilot: None,
             clock_offset: 0,
-            seq: 0,
             next_spot: 1,
             next_order: 1,
             next_payment: 1,
@@ -188,10 +185,7 @@ impl World {
     }
 
     /// Moves the clock forward and lapses reservations whose time ran out.
-    pub fn advance_clock(
-        &mut self,
-        seconds: i64,
-    ) -> Result<(i64, Vec<PendingCallback>), ApiFailure> {
+    pub fn advance_clock(&mut self, seconds: i64) -> Result<i64, ApiFailure> {
         if seconds < 0 {
             return Err(ApiFailure::invalid_parameter(
                 "seconds",
@@ -212,7 +206,7 @@ impl World {
         for key in lapsed {
             self.finish(&key, TransactionStatus::Revoked, PaymentStatus::Revoked);
         }
-        Ok((now, Vec::new()))
+        Ok(now)
     }
 
     // ---- control plane ------------------------------------------------------------------------
@@ -625,13 +619,11 @@ impl World {
             user: None,
             extra: Map::new(),
         };
-        self.seq += 1;
         self.transactions.insert(
             key.clone(),
             TxRecord {
                 tx: tx.clone(),
                 client_id: client_id.to_owned(),
-                seq: self.seq,
                 spot_id: None,
                 order_id: None,
                 reserved_at: None,
@@ -811,11 +803,6 @@ impl World {
         {
             order.status = status;
         }
-    }
-
-    /// Transactions created by a client, for reconciliation tests.
-    pub fn transaction_seq(&self, key: &str) -> Option<u64> {
-        self.transactions.get(key).map(|r| r.seq)
     }
 }
 
