@@ -1,6 +1,10 @@
 # One entry point for humans and CI. `make test` on a fresh clone sets up what it needs and runs
 # every suite; `make demo` runs the Scan and Pay demo against the embedded sandbox.
 CARGO ?= cargo
+# Every build names the host triple, so cargo, maturin and napi share one target/ (see
+# scripts/cargo-env.sh); no triple is pinned for plain cargo builds.
+CARGO_BUILD_TARGET ?= $(shell rustc -vV | sed -n 's/^host: //p')
+export CARGO_BUILD_TARGET
 
 .PHONY: test lint rust-test python-test node-test demo sandbox build clean
 

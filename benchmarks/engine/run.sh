@@ -3,4 +3,6 @@
 # (copy them into BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/cargo-env.sh
+source scripts/cargo-env.sh
 cargo run --release --locked --quiet -p paysera-sandbox --example cashier_bench

@@ -4,6 +4,8 @@
 # `npm run build` (or tests/node/run.sh) goes back to the debug build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/cargo-env.sh
+source scripts/cargo-env.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund --ignore-scripts
 npm run build:release
 node benchmarks/node/bench.js

@@ -4,6 +4,8 @@
 #   bash benchmarks/python/run.sh [--write] [--json]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/cargo-env.sh
+source scripts/cargo-env.sh
 
 PYTHON="${PYTHON:-python3}"
 VENV=target/python-bench-venv

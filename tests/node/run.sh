@@ -6,6 +6,8 @@
 # Idempotent; exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/cargo-env.sh
+source scripts/cargo-env.sh
 
 if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund

@@ -5,6 +5,8 @@
 # Idempotent: a second run reinstalls nothing and only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/cargo-env.sh
+source scripts/cargo-env.sh
 
 PYTHON="${PYTHON:-python3}"
 VENV=.venv
