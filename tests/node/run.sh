@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Node package's whole test run, from a fresh clone with Node 20+, npm and Rust:
-#   npm ci (its install script builds the addon, debug, and the TypeScript facade),
+#   npm ci, npm run build (the addon, debug, and the TypeScript facade),
 #   jest (tests/node, then once more with a globalSetup sandbox), the CommonJS and ESM import
 #   checks, and tsc --noEmit over the TypeScript examples.
 # Idempotent; exits non-zero on the first failure.
@@ -14,6 +14,9 @@ if [ -f package-lock.json ]; then
 else
   npm install --no-audit --no-fund
 fi
+# The package has no install script (users get prebuilt addons): build the debug addon and the
+# TypeScript facade explicitly.
+npm run build
 
 npx jest --config tests/node/jest.config.js --ci
 npx jest --config tests/node/global/jest.config.js --ci
