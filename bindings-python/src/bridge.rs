@@ -3,15 +3,13 @@
 //! A [`Call`] is one core request, not started yet. `wait()` runs it for a blocking caller:
 //! the future runs on the core's runtime while this thread waits with the GIL released, waking
 //! every [`SIGNAL_CHECK`] to let Ctrl-C through. `start()` runs it for asyncio: on completion
-//! the tokio task only pushes the result into a [`Completions`] queue and writes one byte to a
-//! socket the event loop watches (`loop.add_reader`); the loop thread then drains the queue and
-//! builds the Python objects. No tokio thread ever takes the GIL, so a result arriving while the
-//! interpreter finalizes cannot crash it, and a thousand completions cost a handful of wakeups.
+//! the tokio task only pushes the result into a [`Completions`] queue and wakes the event loop
+//! (see `wakeup.rs`: a socket the loop watches, or a waiter thread where the loop cannot watch
+//! one); the loop thread then drains the queue and builds the Python objects. No tokio thread
+//! ever takes the GIL, so a result arriving while the interpreter finalizes cannot crash it, and
+//! a thousand completions cost a handful of wakeups.
 
 use std::future::Future;
-use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
 use std::pin::Pin;
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,6 +23,7 @@ use serde_json::Value;
 
 use crate::convert::{error, to_py};
 use crate::logging;
+use crate::wakeup::{self, Wakeup};
 
 /// How often a blocking wait wakes to run Python's signal handlers (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
@@ -179,8 +178,7 @@ impl TaskHandle {
 
 struct Queue {
     items: Mutex<Vec<(u64, Option<Outcome>)>>,
-    reader: UnixStream,
-    writer: UnixStream,
+    wakeup: Wakeup,
 }
 
 impl Queue {
@@ -190,16 +188,16 @@ impl Queue {
             items.push((token, outcome));
             items.len() == 1
         };
-        // One byte per batch: the drain reads the socket before taking the queue, so a push
-        // after the take always finds the queue empty and wakes the loop again.
+        // One wakeup per batch: the drain clears it before taking the queue, so a push after
+        // the take always finds the queue empty and wakes the loop again.
         if was_empty {
-            let _ = (&self.writer).write(&[1]);
+            self.wakeup.notify();
         }
     }
 }
 
-/// The results of started calls for one asyncio loop, which watches `fileno()` and calls
-/// `drain()` when it becomes readable.
+/// The results of started calls for one asyncio loop, which calls `drain()` when `fileno()`
+/// becomes readable or, without one, when `wait_ready()` returns true in a waiter thread.
 #[pyclass(frozen, module = "paysera_scanpay._native")]
 pub struct Completions {
     queue: Arc<Queue>,
@@ -209,20 +207,29 @@ pub struct Completions {
 impl Completions {
     #[new]
     fn new() -> PyResult<Self> {
-        let (reader, writer) = UnixStream::pair()?;
-        reader.set_nonblocking(true)?;
-        writer.set_nonblocking(true)?;
         Ok(Self {
             queue: Arc::new(Queue {
                 items: Mutex::new(Vec::new()),
-                reader,
-                writer,
+                wakeup: Wakeup::new()?,
             }),
         })
     }
 
-    fn fileno(&self) -> i32 {
-        self.queue.reader.as_raw_fd()
+    /// Readable when there is something to drain; `None` on builds without a socket.
+    fn fileno(&self) -> Option<i32> {
+        self.queue.wakeup.fileno()
+    }
+
+    /// Waits up to `timeout` seconds (GIL released) for something to drain since the last
+    /// drain or wait; false on timeout, and at once after `stop_waiting()`.
+    fn wait_ready(&self, py: Python<'_>, timeout: f64) -> bool {
+        let timeout = wakeup::timeout(timeout);
+        py.detach(|| self.queue.wakeup.wait(timeout))
+    }
+
+    /// Ends the waits of `wait_ready()`, now and later.
+    fn stop_waiting(&self) {
+        self.queue.wakeup.stop();
     }
 
     /// `(token, ok, value or exception)` for every call finished since the last drain.
@@ -230,8 +237,7 @@ impl Completions {
         // Before taking the results, so that an interrupt surfacing in logging's Python code
         // leaves them queued for the next drain.
         logging::try_flush(py)?;
-        let mut buf = [0u8; 512];
-        while matches!((&self.queue.reader).read(&mut buf), Ok(n) if n > 0) {}
+        self.queue.wakeup.clear();
         let items = std::mem::take(&mut *lock(&self.queue.items));
         let mut out = Vec::with_capacity(items.len());
         for (token, outcome) in items {

@@ -4,15 +4,12 @@
 //! are Python, so they run on the thread that runs the cashier: each [`NativeRun`] has an inbox
 //! into which the engine's `Merchant` calls are pushed (plain Rust data and a oneshot sender);
 //! the Python side takes them with `wait()` (a blocking thread, GIL released) or `drain()` (the
-//! asyncio loop, woken through `fileno()`), calls the handler and answers through the
+//! asyncio loop, woken as `wakeup.rs` describes), calls the handler and answers through the
 //! [`HandlerReply`], which the engine awaits. The run's end goes through the same inbox, last.
 //! No tokio thread ever touches Python, as in `bridge.rs`.
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +32,7 @@ use crate::bridge::{lock, runtime};
 use crate::client::NativeClient;
 use crate::convert::{error, to_py};
 use crate::logging;
+use crate::wakeup::{self, Wakeup};
 
 type Reply<T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send>>;
 type Answer = Result<Answered, String>;
@@ -81,20 +79,16 @@ enum Item {
 struct Inbox {
     items: Mutex<VecDeque<Item>>,
     ready: Condvar,
-    reader: UnixStream,
-    writer: UnixStream,
+    /// Wakes the asyncio loop driving the run.
+    wakeup: Wakeup,
 }
 
 impl Inbox {
     fn new() -> std::io::Result<Self> {
-        let (reader, writer) = UnixStream::pair()?;
-        reader.set_nonblocking(true)?;
-        writer.set_nonblocking(true)?;
         Ok(Self {
             items: Mutex::new(VecDeque::new()),
             ready: Condvar::new(),
-            reader,
-            writer,
+            wakeup: Wakeup::new()?,
         })
     }
 
@@ -105,9 +99,9 @@ impl Inbox {
             items.len() == 1
         };
         self.ready.notify_all();
-        // One byte per batch, as in `bridge::Queue`: `take` reads the socket before the queue.
+        // One wakeup per batch, as in `bridge::Queue`: `take` clears it before taking the queue.
         if was_empty {
-            let _ = (&self.writer).write(&[1]);
+            self.wakeup.notify();
         }
     }
 
@@ -121,8 +115,7 @@ impl Inbox {
 
     /// Everything queued.
     fn take(&self) -> Vec<Item> {
-        let mut buf = [0u8; 512];
-        while matches!((&self.reader).read(&mut buf), Ok(n) if n > 0) {}
+        self.wakeup.clear();
         lock(&self.items).drain(..).collect()
     }
 }
@@ -332,14 +325,27 @@ impl NativeRun {
         self.collect(py)
     }
 
-    /// The items queued so far, without waiting (for the asyncio loop, on `fileno()`).
+    /// The items queued so far, without waiting (for the asyncio loop, once woken).
     fn drain(&self, py: Python<'_>) -> PyResult<Vec<PyItem>> {
         self.collect(py)
     }
 
-    /// Readable when items are queued.
-    fn fileno(&self) -> i32 {
-        self.inbox.reader.as_raw_fd()
+    /// Readable when items are queued; `None` on builds without a socket.
+    fn fileno(&self) -> Option<i32> {
+        self.inbox.wakeup.fileno()
+    }
+
+    /// For an asyncio loop that cannot watch `fileno()`: waits up to `timeout` seconds (GIL
+    /// released, in a waiter thread) for items queued since the last drain or wait; false on
+    /// timeout, and at once after `stop_waiting()`.
+    fn wait_ready(&self, py: Python<'_>, timeout: f64) -> bool {
+        let timeout = wakeup::timeout(timeout);
+        py.detach(|| self.inbox.wakeup.wait(timeout))
+    }
+
+    /// Ends the waits of `wait_ready()`, now and later.
+    fn stop_waiting(&self) {
+        self.inbox.wakeup.stop();
     }
 
     /// Drops the engine's work wherever it is (the store keeps what was started); `done` or

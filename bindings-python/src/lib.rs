@@ -4,8 +4,8 @@
 //!
 //! Threading rule: tokio threads never touch Python. A request runs on the core's process-wide
 //! runtime and hands its result to a Python thread through a channel (`Call::wait`) or a
-//! completion queue that the asyncio loop drains (`Call::start`), so nothing can re-enter a
-//! finalizing interpreter (pyo3-async-runtimes issue #40).
+//! completion queue that the asyncio loop drains (`Call::start`, woken as `wakeup.rs` says), so
+//! nothing can re-enter a finalizing interpreter (pyo3-async-runtimes issue #40).
 
 mod bridge;
 mod cashier;
@@ -15,6 +15,7 @@ mod logging;
 mod qr;
 mod sandbox;
 mod signing;
+mod wakeup;
 
 use pyo3::prelude::*;
 

@@ -173,6 +173,11 @@ thread_local! {
 /// must not inherit it locked by a thread that does not exist there. The forking thread locks it
 /// before and unlocks it after, in the parent and in the child.
 pub fn register_fork_hooks(py: Python<'_>) -> PyResult<()> {
+    let os = py.import("os")?;
+    // Windows has no fork(), and no `os.register_at_fork`.
+    if !os.hasattr("register_at_fork")? {
+        return Ok(());
+    }
     let before = PyCFunction::new_closure(py, None, None, |_, _| {
         let guard = lock(&QUEUE);
         HELD_FOR_FORK.with(|held| *held.borrow_mut() = Some(guard));
@@ -184,9 +189,7 @@ pub fn register_fork_hooks(py: Python<'_>) -> PyResult<()> {
     hooks.set_item("before", before)?;
     hooks.set_item("after_in_parent", &after)?;
     hooks.set_item("after_in_child", &after)?;
-    py.import("os")?
-        .getattr("register_at_fork")?
-        .call((), Some(&hooks))?;
+    os.getattr("register_at_fork")?.call((), Some(&hooks))?;
     Ok(())
 }
 

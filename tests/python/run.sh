@@ -46,3 +46,17 @@ python tests/python/readme_examples.py mypy
 
 echo "== pytest"
 python -m pytest tests/python
+
+# Windows' default event loop (ProactorEventLoop) has no add_reader: there a waiter thread
+# hands finished work to the loop. Run the asyncio tests again on loops whose add_reader raises
+# NotImplementedError; each test checks that the fallback carried all of it. A fallback that
+# never delivers hangs the loop's cleanup too: the thread timeout method ends the run with every
+# thread's stack instead.
+echo "== pytest (event_loop tests, on loops without add_reader)"
+PAYSERA_TEST_NO_ADD_READER=1 python -m pytest tests/python -m event_loop -o timeout_method=thread
+
+# Only the host target is installed: the portable-wakeup feature builds the non-unix wake-up
+# code on this host, so that it keeps compiling and linting clean.
+echo "== cargo check + clippy (bindings-python, portable-wakeup)"
+cargo check -p paysera-scanpay-python --features portable-wakeup --locked
+cargo clippy -p paysera-scanpay-python --all-targets --features portable-wakeup --locked -- -D warnings

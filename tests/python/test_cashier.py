@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
+from conftest import SCRIPT_PRELUDE
 from paysera_scanpay import (
     AsyncCashier,
     Cashier,
@@ -119,6 +120,7 @@ def test_happy_path(sandbox: Sandbox, client: Client, caplog: pytest.LogCaptureF
     assert repr(c) == "Cashier(store='memory', running=False)"
 
 
+@pytest.mark.event_loop
 def test_async_handlers_are_awaited_and_overlap(sandbox: Sandbox) -> None:
     a, b = sandbox.create_spot(1, "a"), sandbox.create_spot(1, "b")
     sandbox.scan(a.id)
@@ -296,6 +298,7 @@ def test_payments_the_core_cannot_accept_are_an_error_event(
     assert sandbox.transactions() == []
 
 
+@pytest.mark.event_loop
 def test_a_tick_that_cannot_poll_raises_at_once(sandbox: Sandbox, client: Client) -> None:
     c, seen = cashier(client)
     sandbox.inject_fault("error", status=503, path="/spots")
@@ -470,6 +473,7 @@ def test_ctrl_c_drops_the_tick_and_the_next_run_finishes_it(sandbox: Sandbox, cl
     assert len(sandbox.transactions()) == 1
 
 
+@pytest.mark.event_loop
 def test_async_cashier_cancelled_and_stopped(sandbox: Sandbox, client: Client) -> None:
     spot = sandbox.create_spot(1, "t")
     seen: List[Event] = []
@@ -554,6 +558,7 @@ def test_bad_options_are_refused_before_anything_runs(client: Client, tmp_path: 
     assert isinstance(InvalidInputError("x"), PayseraError)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
 def test_a_forked_child_runs_the_cashier(sandbox: Sandbox, client: Client) -> None:
     spot = sandbox.create_spot(1, "t")
     sandbox.scan(spot.id)
@@ -602,9 +607,10 @@ else:  # the interpreter exits with the cashier running in a daemon thread
 """
 
 
+@pytest.mark.event_loop
 def test_one_shot_scripts_exit_cleanly_while_a_cashier_runs(tmp_path: pathlib.Path) -> None:
     script = tmp_path / "one_shot.py"
-    script.write_text(ONE_SHOT)
+    script.write_text(SCRIPT_PRELUDE + ONE_SHOT)
     runs = [(mode, n) for n in range(8) for mode in ("async", "thread")]
 
     def run(args: Tuple[str, int]) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any, Awaitable, Dict, List, Optional, Set, Union
 
+import pytest
 from paysera_scanpay import AsyncCashier, Cashier, Event, PayseraError, Spot, TickReport
 from paysera_scanpay.testing import Sandbox
 
@@ -68,6 +69,7 @@ def customers_act(sandbox: Sandbox, decided: Set[str], violations: List[str]) ->
     return confirmed
 
 
+@pytest.mark.event_loop
 def test_chaos_faults_kills_and_restarts(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
     for i in range(SPOTS):
         spot = sandbox.create_spot(1 + i % 3, f"t{i}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Dict, List
 
+import pytest
 from paysera_scanpay import AsyncClient, Client, Payment, Reserve, qr
 from paysera_scanpay.testing import Sandbox
 
@@ -84,6 +85,7 @@ def test_eight_steps_with_client(sandbox: Sandbox, client: Client) -> None:
     _check_end_state(sandbox, list(spot_of))
 
 
+@pytest.mark.event_loop
 def test_eight_steps_with_async_client(sandbox: Sandbox) -> None:
     _setup(sandbox)
 

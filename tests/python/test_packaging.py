@@ -22,7 +22,8 @@ MacSigner("id", "key").authorization("GET", "https://wallet.paysera.com/")
 # No runtime, worker thread or connection exists until the first request.
 assert _native.runtime_generation() == 0
 assert threading.active_count() == 1
-assert len(os.listdir("/proc/self/task")) == 1, os.listdir("/proc/self/task")
+if os.path.isdir("/proc/self/task"):  # Linux: native threads too
+    assert len(os.listdir("/proc/self/task")) == 1, os.listdir("/proc/self/task")
 print("ok")
 """
 

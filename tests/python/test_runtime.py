@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
 import pytest
+from conftest import SCRIPT_PRELUDE
 from paysera_scanpay import Client, _native
 from paysera_scanpay.testing import Sandbox
 
@@ -65,6 +66,8 @@ def test_ctrl_c_interrupts_a_blocking_call(sandbox: Sandbox, client: Client) -> 
     timer.join()
 
 
+@pytest.mark.event_loop
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
 def test_fork_child_keeps_working(sandbox: Sandbox, client: Client, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="paysera_scanpay")  # tokio threads queue log records
     spot = sandbox.create_spot(1, "table1")
@@ -99,6 +102,7 @@ def test_fork_child_keeps_working(sandbox: Sandbox, client: Client, caplog: pyte
     assert [t.payments[0].description for t in sandbox.transactions() if t.payments] == ["child"]
 
 
+@pytest.mark.event_loop
 def test_asyncio_cancellation_cancels_the_request(sandbox: Sandbox) -> None:
     sandbox.inject_fault("delay", ms=1000, method="POST", path="/transaction")
 
@@ -121,6 +125,7 @@ def test_asyncio_cancellation_cancels_the_request(sandbox: Sandbox) -> None:
     asyncio.run(main())
 
 
+@pytest.mark.event_loop
 def test_a_hundred_concurrent_requests(sandbox: Sandbox) -> None:
     spot = sandbox.create_spot(1, "t1")
 
@@ -138,6 +143,7 @@ def test_a_hundred_concurrent_requests(sandbox: Sandbox) -> None:
     assert elapsed < 10
 
 
+@pytest.mark.event_loop
 def test_two_event_loops_in_two_threads(sandbox: Sandbox) -> None:
     client = sandbox.async_client()
 
@@ -171,10 +177,11 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.event_loop
 def test_one_shot_scripts_exit_cleanly(sandbox: Sandbox, tmp_path: os.PathLike[str]) -> None:
     script = os.path.join(str(tmp_path), "one_shot.py")
     with open(script, "w") as f:
-        f.write(textwrap.dedent(ONE_SHOT))
+        f.write(SCRIPT_PRELUDE + textwrap.dedent(ONE_SHOT))
     modes = ["await", "many", "in_flight"] * 10  # 30 runs
 
     def run(mode: str) -> subprocess.CompletedProcess[str]:

@@ -434,6 +434,8 @@ class AsyncCashier(_BaseCashier):
     async def _drive(self, forever: bool) -> Any:
         import asyncio
 
+        from . import _wakeup
+
         loop = asyncio.get_running_loop()
         run = self._native.start(forever)
         done: asyncio.Future[Tuple[str, Any]] = loop.create_future()
@@ -454,8 +456,7 @@ class AsyncCashier(_BaseCashier):
                 else:
                     self._serve(loop, kind, payload, reply, handlers)
 
-        fd = run.fileno()
-        loop.add_reader(fd, on_ready)
+        watch = _wakeup.watch(loop, run, on_ready)
         try:
             while not done.done():
                 await asyncio.wait((done,), timeout=_FLUSH)
@@ -474,7 +475,7 @@ class AsyncCashier(_BaseCashier):
                     await asyncio.wait(set(handlers))
             raise
         finally:
-            loop.remove_reader(fd)
+            watch.close()
         return _outcome(*done.result())
 
     def _serve(

@@ -4,7 +4,8 @@ core endpoint, both running the same Rust future per call.
 ``Client`` releases the GIL for the whole request and lets Ctrl-C through; it is safe to share
 between threads (WSGI workers, Celery threads) and keeps working in a child after ``os.fork()``
 (gunicorn ``--preload``, Celery prefork): the child gets its own runtime and connections.
-``AsyncClient`` methods are coroutines; cancelling the task cancels the request.
+``AsyncClient`` methods are coroutines; cancelling the task cancels the request. It works on any
+asyncio event loop: selector loops and uvloop, and Windows' default ``ProactorEventLoop``.
 """
 
 from __future__ import annotations
@@ -306,17 +307,19 @@ class Client(_BaseClient):
 
 
 class _LoopBridge:
-    """Delivers finished calls to one event loop: the loop watches a socket the native side
-    writes to, and settles the awaiting futures on its own thread."""
+    """Delivers finished calls to one event loop, which settles the awaiting futures on its own
+    thread when woken (see ``_wakeup``: a socket the loop watches, or a waiter thread)."""
 
-    __slots__ = ("_completions", "_next", "_pid", "_waiting")
+    __slots__ = ("_completions", "_next", "_pid", "_waiting", "_watch")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        from . import _wakeup
+
         self._completions = _native.Completions()
         self._waiting: Dict[int, asyncio.Future[Any]] = {}
         self._next = 0
         self._pid = os.getpid()
-        loop.add_reader(self._completions.fileno(), self._drain)
+        self._watch = _wakeup.watch(loop, self._completions, self._drain)
 
     async def run(self, call: _native.Call, loop: asyncio.AbstractEventLoop) -> Any:
         self._next += 1
@@ -376,7 +379,9 @@ class AsyncClient(_BaseClient):
     """The asyncio twin of ``Client``: same arguments, same method names, coroutines.
 
     Cancelling the task that awaits a call cancels the request (its connection is dropped).
-    Works on any loop that supports ``add_reader`` (the default loop on Linux and macOS, uvloop).
+    Works on any asyncio event loop: on loops that can watch a socket (the default loop on Linux
+    and macOS, uvloop) results arrive through ``add_reader``; on others (Windows' default
+    ``ProactorEventLoop``) a helper thread hands them to the loop.
     """
 
     __slots__ = ()
