@@ -10,8 +10,11 @@
 
 pub mod callback;
 pub mod client;
+mod clock;
+mod encoding;
 pub mod engine;
 pub mod error;
+mod jitter;
 pub mod mac;
 pub mod models;
 pub mod qr;

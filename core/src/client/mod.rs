@@ -1,0 +1,382 @@
+//! The async Wallet API client: one method per Scan and Pay endpoint, MAC-signed per attempt,
+//! with retry rules that never apply a payment twice.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), paysera_scanpay::Error> {
+//! use paysera_scanpay::{Client, MacCredentials, SpotQuery, SpotStatus};
+//!
+//! let client = Client::new(MacCredentials::new("my-client-id", "my-mac-key")?)?;
+//! let waiting = client
+//!     .list_spots(&SpotQuery { status: Some(SpotStatus::Waiting), ..Default::default() })
+//!     .await?;
+//! for spot in waiting.spots {
+//!     println!("spot {} is waiting", spot.id);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod builder;
+mod paginator;
+mod query;
+mod retry;
+mod transport;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use reqwest::Method;
+
+pub use builder::ClientBuilder;
+pub use paginator::Paginator;
+pub use query::{SpotQuery, TransactionQuery};
+pub use retry::RetryPolicy;
+pub use transport::install_crypto_provider;
+
+use crate::error::{Error, snippet};
+use crate::mac::{MacCredentials, MacSigner};
+use crate::models::{
+    ConfirmPrices, Order, ServerTime, Spot, SpotList, SpotStatus, Transaction, TransactionList,
+    TransactionRequest, TransactionStatus,
+};
+use query::check_key;
+use transport::{Call, decode, http_client};
+
+/// Paysera's production API host.
+pub const DEFAULT_BASE_URL: &str = "https://wallet.paysera.com";
+const REST_ROOT: &str = "/rest/v1";
+const CORRELATION_HEADER: &str = "paysera-correlation-id";
+
+struct Shared {
+    http: reqwest::Client,
+    user_agent: String,
+    connect_timeout: Duration,
+    signer: MacSigner,
+    base_url: String,
+    clock_offset: Arc<AtomicI64>,
+    public_key: tokio::sync::OnceCell<String>,
+}
+
+/// An async Paysera Wallet API client. Cheap to clone: clones share one connection pool.
+/// `Debug` never shows the MAC key.
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.shared.base_url)
+            .field("client_id", &self.shared.signer.credentials().client_id())
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for production Paysera with default timeouts and retries.
+    pub fn new(credentials: MacCredentials) -> Result<Self, Error> {
+        Self::builder(credentials).build()
+    }
+
+    /// A view of this client with another per-attempt timeout; shares the connection pool.
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        Self {
+            timeout,
+            ..self.clone()
+        }
+    }
+
+    /// A view of this client with another retry count; shares the connection pool.
+    pub fn with_retries(&self, max_retries: u32) -> Self {
+        let mut c = self.clone();
+        c.retry.max_retries = max_retries;
+        c
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The same client (credentials, settings, learnt clock offset) with a new, empty connection
+    /// pool. Pooled connections belong to the async runtime that opened them: after `fork()` or
+    /// when moving to another runtime, reconnect instead of reusing them.
+    pub fn reconnect(&self) -> Result<Self, Error> {
+        let s = &self.shared;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                http: http_client(&s.user_agent, s.connect_timeout)?,
+                user_agent: s.user_agent.clone(),
+                connect_timeout: s.connect_timeout,
+                signer: s.signer.clone(),
+                base_url: s.base_url.clone(),
+                clock_offset: s.clock_offset.clone(),
+                public_key: match s.public_key.get() {
+                    Some(pem) => tokio::sync::OnceCell::new_with(Some(pem.clone())),
+                    None => tokio::sync::OnceCell::new(),
+                },
+            }),
+            timeout: self.timeout,
+            retry: self.retry.clone(),
+        })
+    }
+
+    /// The MAC id this client signs with.
+    pub fn client_id(&self) -> &str {
+        self.shared.signer.credentials().client_id()
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Seconds added to the local clock when signing, learnt from `invalid_timestamp`.
+    pub fn clock_offset(&self) -> i64 {
+        self.shared.clock_offset.load(Ordering::Relaxed)
+    }
+
+    // ---- endpoints -------------------------------------------------------------------------
+
+    /// `GET /spots`: one page.
+    pub async fn list_spots(&self, query: &SpotQuery) -> Result<SpotList, Error> {
+        let path = query.encode()?.to_path(&format!("{REST_ROOT}/spots"));
+        self.json(Method::GET, path, None).await
+    }
+
+    /// Every spot matching `query`, page by page (`limit` is the page size, default 100).
+    pub fn iter_spots(&self, query: SpotQuery) -> Paginator<Spot> {
+        let client = self.clone();
+        let start = query.offset.unwrap_or(0);
+        let limit = query.limit.unwrap_or(100);
+        Paginator::new(start, limit, move |offset, limit| {
+            let client = client.clone();
+            let q = SpotQuery {
+                offset: Some(offset),
+                limit: Some(limit),
+                ..query.clone()
+            };
+            Box::pin(async move {
+                let page = client.list_spots(&q).await?;
+                Ok((page.spots, page.metadata))
+            })
+        })
+    }
+
+    /// `GET /spot/{id}`.
+    pub async fn get_spot(&self, spot_id: u64) -> Result<Spot, Error> {
+        self.json(Method::GET, format!("{REST_ROOT}/spot/{spot_id}"), None)
+            .await
+    }
+
+    /// `POST /spot/{id}/order`: attach a transaction to a waiting spot.
+    ///
+    /// Not retried once sent: on an unknown outcome, read the spot's `orders` before trying again.
+    pub async fn create_spot_order(
+        &self,
+        spot_id: u64,
+        transaction_key: &str,
+    ) -> Result<Order, Error> {
+        let body = serde_json::to_vec(&serde_json::json!({
+            "transaction_key": check_key(transaction_key)?
+        }))
+        .map_err(|e| Error::invalid_input(e.to_string()))?;
+        self.json(
+            Method::POST,
+            format!("{REST_ROOT}/spot/{spot_id}/order"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// `PUT /spot/{id}/close`. If a retry follows an attempt whose outcome was lost and Paysera
+    /// answers `invalid_state`, the spot is read back and returned when it is in fact closed.
+    pub async fn close_spot(&self, spot_id: u64) -> Result<Spot, Error> {
+        let result = self
+            .json(
+                Method::PUT,
+                format!("{REST_ROOT}/spot/{spot_id}/close"),
+                None,
+            )
+            .await;
+        self.reconcile(
+            result,
+            || self.get_spot(spot_id),
+            |s: &Spot| s.status == SpotStatus::Closed,
+        )
+        .await
+    }
+
+    /// `POST /transaction`. The request is validated first (nothing is sent if it is invalid).
+    ///
+    /// Not retried once sent: Paysera has no idempotency keys. On an unknown outcome
+    /// ([`Error::outcome_unknown`]), look the transaction up (e.g. with
+    /// [`Client::iter_transactions`] and your reference in `parameters`) before creating another.
+    pub async fn create_transaction(
+        &self,
+        request: &TransactionRequest,
+    ) -> Result<Transaction, Error> {
+        if let Err(problems) = request.validate() {
+            let list: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect();
+            return Err(Error::invalid_input(format!(
+                "transaction request: {}",
+                list.join("; ")
+            )));
+        }
+        let body = serde_json::to_vec(request).map_err(|e| Error::invalid_input(e.to_string()))?;
+        self.json(Method::POST, format!("{REST_ROOT}/transaction"), Some(body))
+            .await
+    }
+
+    /// `GET /transaction/{key}`.
+    pub async fn get_transaction(&self, key: &str) -> Result<Transaction, Error> {
+        let key = check_key(key)?;
+        self.json(Method::GET, format!("{REST_ROOT}/transaction/{key}"), None)
+            .await
+    }
+
+    /// `GET /transactions`: one page.
+    pub async fn list_transactions(
+        &self,
+        query: &TransactionQuery,
+    ) -> Result<TransactionList, Error> {
+        let path = query
+            .encode()?
+            .to_path(&format!("{REST_ROOT}/transactions"));
+        self.json(Method::GET, path, None).await
+    }
+
+    /// Every transaction matching `query`, page by page (`limit` is the page size, default 100).
+    pub fn iter_transactions(&self, query: TransactionQuery) -> Paginator<Transaction> {
+        let client = self.clone();
+        let start = query.offset.unwrap_or(0);
+        let limit = query.limit.unwrap_or(100);
+        Paginator::new(start, limit, move |offset, limit| {
+            let client = client.clone();
+            let q = TransactionQuery {
+                offset: Some(offset),
+                limit: Some(limit),
+                ..query.clone()
+            };
+            Box::pin(async move {
+                let page = client.list_transactions(&q).await?;
+                Ok((page.transactions, page.metadata))
+            })
+        })
+    }
+
+    /// `PUT /transaction/{key}/confirm`, optionally lowering payment prices
+    /// (`{payment id: new amount}`). A retry that meets `invalid_state` after a lost response
+    /// reads the transaction back and returns it when it is in fact confirmed.
+    pub async fn confirm_transaction(
+        &self,
+        key: &str,
+        prices: Option<&ConfirmPrices>,
+    ) -> Result<Transaction, Error> {
+        let key = check_key(key)?;
+        let body = match prices {
+            Some(p) if !p.is_empty() => {
+                Some(serde_json::to_vec(p).map_err(|e| Error::invalid_input(e.to_string()))?)
+            }
+            _ => None,
+        };
+        let result = self
+            .json(
+                Method::PUT,
+                format!("{REST_ROOT}/transaction/{key}/confirm"),
+                body,
+            )
+            .await;
+        self.reconcile(
+            result,
+            || self.get_transaction(key),
+            |t: &Transaction| t.status == TransactionStatus::Confirmed,
+        )
+        .await
+    }
+
+    /// `DELETE /transaction/{key}`: revoke (allowed while `new`, `waiting*` or `reserved`).
+    pub async fn revoke_transaction(&self, key: &str) -> Result<Transaction, Error> {
+        let key = check_key(key)?;
+        let result = self
+            .json(
+                Method::DELETE,
+                format!("{REST_ROOT}/transaction/{key}"),
+                None,
+            )
+            .await;
+        self.reconcile(
+            result,
+            || self.get_transaction(key),
+            |t: &Transaction| t.status == TransactionStatus::Revoked,
+        )
+        .await
+    }
+
+    /// `GET /server`: Paysera's clock, Unix seconds.
+    pub async fn server_time(&self) -> Result<i64, Error> {
+        let t: ServerTime = self
+            .call(Call {
+                method: Method::GET,
+                path: format!("{REST_ROOT}/server"),
+                body: None,
+                authenticated: false,
+            })
+            .await
+            .and_then(|r| decode(&Method::GET, &format!("{REST_ROOT}/server"), r))?;
+        Ok(t.time)
+    }
+
+    /// `GET /publickey`: the PEM key that signs callbacks. Fetched once per client, then cached.
+    pub async fn get_public_key(&self) -> Result<String, Error> {
+        self.shared
+            .public_key
+            .get_or_try_init(|| async {
+                let resp = self
+                    .call(Call {
+                        method: Method::GET,
+                        path: "/publickey".to_owned(),
+                        body: None,
+                        authenticated: false,
+                    })
+                    .await?;
+                let pem = String::from_utf8(resp.body).map_err(|_| Error::Decode {
+                    method: "GET".into(),
+                    path: "/publickey".into(),
+                    status: resp.status,
+                    message: "public key is not UTF-8 text".into(),
+                    snippet: String::new(),
+                    correlation_id: resp.correlation_id.clone(),
+                })?;
+                // Parse now so a bad key fails here, not at the first callback.
+                crate::callback::CallbackVerifier::from_pem(&pem).map_err(|e| Error::Decode {
+                    method: "GET".into(),
+                    path: "/publickey".into(),
+                    status: resp.status,
+                    message: e.to_string(),
+                    snippet: snippet(pem.as_bytes()),
+                    correlation_id: resp.correlation_id.clone(),
+                })?;
+                Ok(pem)
+            })
+            .await
+            .cloned()
+    }
+
+    /// Verifies a callback with Paysera's public key (fetched and cached by [`Self::get_public_key`]).
+    pub async fn verify_callback(&self, event: &[u8], sign: &str) -> Result<bool, Error> {
+        let pem = self.get_public_key().await?;
+        crate::callback::verify_callback(event, sign, &pem)
+    }
+}

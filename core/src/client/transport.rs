@@ -1,0 +1,195 @@
+//! One HTTP exchange: the pooled reqwest client, reading a response, and turning failures into
+//! [`Error`]s that say whether the request may have been applied.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use reqwest::header;
+use serde::de::DeserializeOwned;
+
+use super::{CORRELATION_HEADER, Client};
+use crate::error::{ApiError, Error, code_for_status, snippet};
+use crate::models::ErrorBody;
+
+/// Installs rustls' `ring` provider as the process default unless one is already installed.
+/// reqwest is built without a bundled provider (aws-lc is a slow C build) and panics without one;
+/// call this before building any other reqwest client in the same process.
+pub fn install_crypto_provider() {
+    // "Already installed" is fine: someone else chose a provider for the process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub(super) fn http_client(
+    user_agent: &str,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, Error> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::invalid_input(format!("cannot build the HTTP client: {e}")))
+}
+
+/// A successful response, read in full.
+pub(super) struct Response {
+    pub(super) body: Vec<u8>,
+    pub(super) status: u16,
+    pub(super) correlation_id: Option<String>,
+    pub(super) retry_after: Option<Duration>,
+}
+
+/// Everything the retry loop needs to know about one call.
+pub(super) struct Call {
+    pub(super) method: Method,
+    pub(super) path: String,
+    pub(super) body: Option<Vec<u8>>,
+    pub(super) authenticated: bool,
+}
+
+impl Client {
+    pub(super) async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+    ) -> Result<T, Error> {
+        let resp = self
+            .call(Call {
+                method: method.clone(),
+                path: path.clone(),
+                body,
+                authenticated: true,
+            })
+            .await?;
+        decode(&method, &path, resp)
+    }
+
+    pub(super) async fn read(
+        &self,
+        request: reqwest::RequestBuilder,
+        call: &Call,
+        idempotent: bool,
+    ) -> Result<Response, Error> {
+        let transport = |e: reqwest::Error| self.transport_error(e, call, idempotent);
+        let resp = request.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(transport)?.to_vec();
+        let correlation_id = headers
+            .get(CORRELATION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // Only the delay-seconds form; an HTTP-date falls back to our own backoff.
+        let retry_after = headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        Ok(Response {
+            body,
+            status,
+            correlation_id,
+            retry_after,
+        })
+    }
+
+    fn transport_error(&self, e: reqwest::Error, call: &Call, idempotent: bool) -> Error {
+        // A connect failure (refused, DNS, TLS handshake, connect timeout) provably sent nothing.
+        let may_have_been_applied = !e.is_connect();
+        let retry_safe = idempotent || !may_have_been_applied;
+        let method = call.method.to_string();
+        let path = call.path.clone();
+        if e.is_timeout() {
+            return Error::Timeout {
+                method,
+                path,
+                timeout: self.timeout,
+                may_have_been_applied,
+                retry_safe,
+            };
+        }
+        // The URL and headers are left out: the path is reported separately, headers never are.
+        let e = e.without_url();
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Transport {
+            method,
+            path,
+            message,
+            may_have_been_applied,
+            retry_safe,
+        }
+    }
+
+    pub(super) fn api_error(
+        &self,
+        resp: Response,
+        call: &Call,
+        idempotent: bool,
+        after_unknown_outcome: bool,
+    ) -> Error {
+        let parsed: Option<ErrorBody> = serde_json::from_slice(&resp.body).ok();
+        let (code, description, uri, properties, data) = match parsed {
+            Some(b) => (
+                b.error,
+                b.error_description,
+                b.error_uri,
+                b.error_properties,
+                b.error_data,
+            ),
+            None => (
+                code_for_status(resp.status).to_owned(),
+                (!resp.body.is_empty()).then(|| {
+                    format!(
+                        "response without Paysera's error body: {}",
+                        snippet(&resp.body)
+                    )
+                }),
+                None,
+                None,
+                None,
+            ),
+        };
+        let status = resp.status;
+        // 429: Paysera refused before doing anything, but only idempotent calls are re-sent
+        // automatically; 502/503/504 may hide a request that was applied behind the gateway.
+        let retry_safe = idempotent && matches!(status, 429 | 502 | 503 | 504);
+        let retry_after = resp.retry_after.filter(|_| matches!(status, 429 | 503));
+        Error::Api(Box::new(ApiError {
+            status,
+            code,
+            description,
+            uri,
+            properties,
+            data,
+            correlation_id: resp.correlation_id,
+            retry_after,
+            method: call.method.to_string(),
+            path: call.path.clone(),
+            retry_safe,
+            after_unknown_outcome,
+        }))
+    }
+}
+
+pub(super) fn decode<T: DeserializeOwned>(
+    method: &Method,
+    path: &str,
+    resp: Response,
+) -> Result<T, Error> {
+    serde_json::from_slice(&resp.body).map_err(|e| Error::Decode {
+        method: method.to_string(),
+        path: path.to_owned(),
+        status: resp.status,
+        message: e.to_string(),
+        snippet: snippet(&resp.body),
+        correlation_id: resp.correlation_id,
+    })
+}
