@@ -12,6 +12,7 @@ use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::sha2::Sha256;
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 
+use crate::encoding::{self, PercentError};
 use crate::error::Error;
 use crate::models::CallbackEvent;
 
@@ -115,27 +116,15 @@ impl CallbackForm {
 
 /// Decodes `application/x-www-form-urlencoded` bytes (`+` is a space).
 pub fn form_decode(input: &[u8]) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = input
-                    .get(i + 1..i + 3)
-                    .ok_or_else(|| Error::invalid_input("truncated percent-escape in form data"))?;
-                let s = std::str::from_utf8(hex).unwrap_or("zz");
-                let byte = u8::from_str_radix(s, 16).map_err(|_| {
-                    Error::invalid_input(format!("bad percent-escape %{s} in form data"))
-                })?;
-                out.push(byte);
-                i += 2;
-            }
-            b => out.push(b),
+    encoding::form_decode(input).map_err(|e| match e {
+        PercentError::Truncated { .. } => {
+            Error::invalid_input("truncated percent-escape in form data")
         }
-        i += 1;
-    }
-    Ok(out)
+        PercentError::BadHex { at } => {
+            let s = std::str::from_utf8(&input[at + 1..at + 3]).unwrap_or("zz");
+            Error::invalid_input(format!("bad percent-escape %{s} in form data"))
+        }
+    })
 }
 
 /// Signs an event the way Paysera does; for simulators and for testing your callback endpoint.

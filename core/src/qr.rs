@@ -35,6 +35,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::encoding::{PercentError, form_decode, form_urlencode};
+
 mod render;
 #[cfg(test)]
 mod tests;
@@ -397,7 +399,7 @@ impl fmt::Display for QrCode {
             QrCode::Wallet { wallet_id } => write!(f, "{WALLET_PREFIX}{wallet_id:012}"),
             QrCode::AppLink(inner) => {
                 f.write_str(APP_LINK_PREFIX)?;
-                f.write_str(&url_encode(&inner.to_string()))
+                f.write_str(&form_urlencode(&inner.to_string()))
             }
         }
     }
@@ -651,73 +653,22 @@ fn unknown_prefix_error(s: &str) -> QrError {
     ))
 }
 
-// ---------------------------------------------------------------------------
-// URL encoding
-// ---------------------------------------------------------------------------
-
-/// Form-urlencoding like PHP `urlencode`: ASCII alphanumerics and `-_.` stay,
-/// space becomes `+`, every other byte becomes `%XX` (upper-case hex).
-fn url_encode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len() * 3);
-    for &b in s.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(char::from(b)),
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 0x0f)]));
-            }
-        }
-    }
-    out
-}
-
 /// Decodes `%XX` escapes and `+` (space) of a query value into bytes.
 fn percent_decode(value: &str) -> Result<Vec<u8>, QrError> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let escape: String = value[i..].chars().take(3).collect();
-                let (Some(&hi), Some(&lo)) = (bytes.get(i + 1), bytes.get(i + 2)) else {
-                    return Err(QrError::new(format!(
-                        "app link has a truncated percent-encoding {} at the end: '%' must be followed by two hex digits",
-                        quoted(&escape)
-                    )));
-                };
-                let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(lo)) else {
-                    return Err(QrError::new(format!(
-                        "app link has an invalid percent-encoding {}: '%' must be followed by two hex digits (0-9, A-F)",
-                        quoted(&escape)
-                    )));
-                };
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
-    }
+    form_decode(value.as_bytes()).map_err(|e| {
+        let (PercentError::Truncated { at } | PercentError::BadHex { at }) = e;
+        let escape: String = value[at..].chars().take(3).collect();
+        QrError::new(match e {
+            PercentError::Truncated { .. } => format!(
+                "app link has a truncated percent-encoding {} at the end: '%' must be followed by two hex digits",
+                quoted(&escape)
+            ),
+            PercentError::BadHex { .. } => format!(
+                "app link has an invalid percent-encoding {}: '%' must be followed by two hex digits (0-9, A-F)",
+                quoted(&escape)
+            ),
+        })
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -137,11 +137,14 @@ fn non_ascii_identifier_is_percent_encoded_as_utf8() {
 
 #[test]
 fn url_encoding_matches_php_urlencode() {
-    assert_eq!(url_encode("AZaz09-_."), "AZaz09-_.");
-    assert_eq!(url_encode("a b"), "a+b");
-    assert_eq!(url_encode("~*:%/?&=+#"), "%7E%2A%3A%25%2F%3F%26%3D%2B%23");
-    assert_eq!(url_encode("ą"), "%C4%85");
-    assert_eq!(url_encode("\u{7f}"), "%7F");
+    assert_eq!(form_urlencode("AZaz09-_."), "AZaz09-_.");
+    assert_eq!(form_urlencode("a b"), "a+b");
+    assert_eq!(
+        form_urlencode("~*:%/?&=+#"),
+        "%7E%2A%3A%25%2F%3F%26%3D%2B%23"
+    );
+    assert_eq!(form_urlencode("ą"), "%C4%85");
+    assert_eq!(form_urlencode("\u{7f}"), "%7F");
 }
 
 #[test]
@@ -399,7 +402,7 @@ fn rejects_bad_app_links() {
     );
     let nested = format!(
         "https://paysera.com/app?qr={}",
-        url_encode("https://paysera.com/app?qr=EVP000000000001")
+        form_urlencode("https://paysera.com/app?qr=EVP000000000001")
     );
     assert_rejects(&nested, &["must not wrap another app link"]);
     // Inner codes are validated with the inner reason.
