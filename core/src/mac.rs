@@ -578,21 +578,32 @@ pub struct MacHeader {
 
 impl MacHeader {
     /// Parses `MAC id="..", ts="..", nonce="..", mac=".."[, ext=".."]`.
+    ///
+    /// Quote-aware: a quoted value runs to the next `"`, so it may hold `,`, `=` and spaces
+    /// (Paysera's nonces are drawn from all printable ASCII except `"` and `\`). One pass over
+    /// the header; the only allocations are the field values returned.
+    ///
+    /// ```
+    /// use paysera_scanpay::mac::MacHeader;
+    ///
+    /// let h = MacHeader::parse(r#"MAC id="a", ts="1", nonce="x, y=z", mac="m""#).unwrap();
+    /// assert_eq!(h.nonce, "x, y=z");
+    /// ```
     pub fn parse(header: &str) -> Result<Self, String> {
-        let rest = header
+        const OWS: [char; 2] = [' ', '\t'];
+        let mut rest = header
             .strip_prefix("MAC ")
             .ok_or("Authorization scheme must be MAC")?;
         let (mut id, mut ts, mut nonce, mut mac, mut ext) = (None, None, None, None, None);
-        for field in rest.split(',') {
-            let field = field.trim();
-            let (name, value) = field
-                .split_once('=')
-                .ok_or_else(|| format!("malformed Authorization field {field:?}"))?;
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .ok_or_else(|| format!("Authorization field {name} must be quoted"))?
-                .to_owned();
+        loop {
+            rest = rest.trim_start_matches(OWS);
+            let eq = rest.find('=').ok_or_else(|| {
+                format!(
+                    "malformed Authorization field {:?}",
+                    rest.split(',').next().unwrap_or(rest)
+                )
+            })?;
+            let name = rest[..eq].trim_end_matches(OWS);
             let slot = match name {
                 "id" => &mut id,
                 "ts" => &mut ts,
@@ -601,9 +612,28 @@ impl MacHeader {
                 "ext" => &mut ext,
                 other => return Err(format!("unknown Authorization field {other:?}")),
             };
-            if slot.replace(value).is_some() {
+            let quoted = rest[eq + 1..]
+                .trim_start_matches(OWS)
+                .strip_prefix('"')
+                .ok_or_else(|| format!("Authorization field {name} must be quoted"))?;
+            let close = quoted
+                .find(['"', '\\'])
+                .ok_or_else(|| format!("Authorization field {name} has no closing quote"))?;
+            if quoted.as_bytes()[close] == b'\\' {
+                return Err(format!(
+                    "Authorization field {name} contains '\\', which Paysera never sends"
+                ));
+            }
+            if slot.replace(quoted[..close].to_owned()).is_some() {
                 return Err(format!("Authorization field {name} given twice"));
             }
+            rest = quoted[close + 1..].trim_start_matches(OWS);
+            if rest.is_empty() {
+                break;
+            }
+            rest = rest.strip_prefix(',').ok_or_else(|| {
+                format!("Authorization field {name} must be followed by ',' or the end")
+            })?;
         }
         Ok(Self {
             id: id.ok_or("Authorization is missing id")?,
@@ -878,5 +908,88 @@ mod tests {
         assert_eq!(h.ext.as_deref(), Some("body_hash=x"));
         assert!(MacHeader::parse("Bearer x").is_err());
         assert!(MacHeader::parse("MAC id=\"a\", ts=\"1\", nonce=\"n\"").is_err());
+    }
+
+    #[test]
+    fn header_values_may_hold_commas_equals_and_spaces() {
+        let h = MacHeader::parse(
+            "MAC id=\"i\",ts=\"1\" ,  nonce=\", =a, b=\",\tmac=\"m=\", ext=\"body_hash=x%3D\"",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                h.id.as_str(),
+                h.ts.as_str(),
+                h.nonce.as_str(),
+                h.mac.as_str()
+            ),
+            ("i", "1", ", =a, b=", "m=")
+        );
+        assert_eq!(h.ext.as_deref(), Some("body_hash=x%3D"));
+        // Edges of the charset: space and '!' are the lowest, '~' the highest.
+        let h = MacHeader::parse("MAC id=\"i\", ts=\"1\", nonce=\" !~,\", mac=\"m\"").unwrap();
+        assert_eq!(h.nonce, " !~,");
+    }
+
+    #[test]
+    fn malformed_headers_are_rejected_with_reasons() {
+        let err = |h: &str| MacHeader::parse(h).unwrap_err();
+        let ok = "MAC id=\"i\", ts=\"1\", nonce=\"n\", mac=\"m\"";
+        assert!(MacHeader::parse(ok).is_ok());
+        assert!(err("MAC id=\"i\", ts=\"1\", nonce=\"n, mac=\"m\"").contains("followed by"));
+        assert!(err("MAC id=\"i\", ts=\"1\", nonce=\"n").contains("closing quote"));
+        assert!(err("MAC id=\"i\", ts=1, nonce=\"n\", mac=\"m\"").contains("quoted"));
+        assert!(err("MAC id=\"i\", ts=\"1\", nonce=\"a\\\"b\", mac=\"m\"").contains("'\\'"));
+        assert!(err(&format!("{ok}, id=\"j\"")).contains("twice"));
+        assert!(err(&format!("{ok}, foo=\"j\"")).contains("unknown"));
+        assert!(err(&format!("{ok},")).contains("malformed"));
+        assert!(err(&format!("{ok} x")).contains("followed by"));
+        assert!(err("MAC ").contains("malformed"));
+        assert!(err("MAC").contains("scheme"));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Paysera's nonce charset: printable ASCII except '"' and '\'.
+        fn nonce() -> impl Strategy<Value = String> {
+            let charset: Vec<char> = (' '..='~').filter(|c| !matches!(c, '"' | '\\')).collect();
+            prop::collection::vec(prop::sample::select(charset), 1..64)
+                .prop_map(|cs| cs.into_iter().collect())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_nonce_signs_parses_and_verifies(
+                nonce in nonce(),
+                ts in 0i64..4_000_000_000,
+                body in prop::option::of("[ -~]{0,40}"),
+                ext in prop::option::of(("[a-z_]{1,12}", "[ -~]{0,20}")),
+            ) {
+                let creds = sample();
+                let body = body.unwrap_or_default();
+                let ext_params: Vec<(&str, &str)> =
+                    ext.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                prop_assume!(ext_params.iter().all(|(k, _)| *k != "body_hash"));
+                let sig = sign(&creds, "POST", "https://h/rest/v1/x?a=1", body.as_bytes(),
+                    &ext_params, ts, &nonce).unwrap();
+                let h = MacHeader::parse(&sig.authorization).unwrap();
+                prop_assert_eq!(&h.nonce, &nonce);
+                prop_assert_eq!(h.ts, ts.to_string());
+                prop_assert_eq!(h.id, creds.client_id());
+                prop_assert_eq!(h.ext.unwrap_or_default(), sig.ext.clone());
+                let normalized = normalized_string(ts, &h.nonce, "POST", "/rest/v1/x?a=1", "h",
+                    443, &sig.ext);
+                prop_assert!(verify_mac(&creds, &normalized, &h.mac));
+            }
+
+            #[test]
+            fn parse_never_panics(header in "MAC [ -~]{0,80}") {
+                let _ = MacHeader::parse(&header);
+            }
+        }
     }
 }
