@@ -21,6 +21,9 @@ use crate::state::{ApiFailure, DEFAULT_PAGE, MAX_PAGE, SpotFilter, SpotRef, TxFi
 use crate::{FaultRule, JournalEntry, RateLimit, Shared, lock};
 
 const MAX_BODY: usize = 1 << 20;
+/// Exactly this, no `;charset=utf-8`: Paysera's PHP library decodes a body as JSON only when the
+/// header equals `application/json`, and would hand its callers a string otherwise.
+const JSON: &str = "application/json";
 static CORRELATION: AtomicU64 = AtomicU64::new(1);
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -55,10 +58,7 @@ fn json_response(o: &Outcome, correlation_id: &str) -> Response {
     *resp.status_mut() =
         StatusCode::from_u16(o.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json;charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
     if let Ok(v) = HeaderValue::from_str(correlation_id) {
         h.insert("paysera-correlation-id", v);
     }
@@ -82,10 +82,8 @@ fn dropped_response() -> Response {
 fn raw_response(status: u16, body: String, correlation_id: &str) -> Response {
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json;charset=utf-8"),
-    );
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
     if let Ok(v) = HeaderValue::from_str(correlation_id) {
         resp.headers_mut().insert("paysera-correlation-id", v);
     }

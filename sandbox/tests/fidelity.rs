@@ -1,7 +1,7 @@
 //! Requests as Paysera's official PHP library (paysera/lib-wallet-php-client) sends them, byte
 //! for byte, pass the sandbox; its answers are what that library can read.
 
-use paysera_sandbox::{Sandbox, SandboxConfig};
+use paysera_sandbox::{FaultKind, FaultRule, RateLimit, Sandbox, SandboxConfig};
 use paysera_scanpay::MacCredentials;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -11,7 +11,18 @@ async fn sandbox() -> Sandbox {
 
 struct Answer {
     status: u16,
+    /// Header lines, names lower-cased.
+    headers: Vec<(String, String)>,
     body: serde_json::Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Sends raw HTTP/1.1 to the sandbox and reads the whole answer.
@@ -22,8 +33,15 @@ async fn raw(sb: &Sandbox, request: &str) -> Answer {
     sock.read_to_end(&mut buf).await.unwrap();
     let text = String::from_utf8(buf).unwrap();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
     Answer {
-        status: head[9..12].parse().unwrap(),
+        status,
+        headers,
         body: serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
     }
 }
@@ -78,5 +96,98 @@ async fn nonces_with_commas_equals_and_spaces_are_accepted() {
     }
     let journal = sb.requests();
     assert_eq!(journal[0].nonce.as_deref(), Some("a,b"));
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_json_answer_is_exactly_application_json() {
+    let sb = sandbox().await;
+    let mut n = 0;
+    let mut nonce = || {
+        n += 1;
+        format!("ct-{n}")
+    };
+    let tx = r#"{"payments":[{"description":"x","price_decimal":"1.00","currency":"EUR"}]}"#;
+    let mut answers = vec![
+        (
+            "success",
+            raw(&sb, &signed(&sb, "GET", "/rest/v1/spots", "", &nonce())).await,
+        ),
+        (
+            "created",
+            raw(
+                &sb,
+                &signed(&sb, "POST", "/rest/v1/transaction", tx, &nonce()),
+            )
+            .await,
+        ),
+        (
+            "not found",
+            raw(&sb, &signed(&sb, "GET", "/rest/v1/spot/999", "", &nonce())).await,
+        ),
+        (
+            "invalid parameters",
+            raw(
+                &sb,
+                &signed(&sb, "POST", "/rest/v1/transaction", "{}", &nonce()),
+            )
+            .await,
+        ),
+        (
+            "unsigned",
+            raw(
+                &sb,
+                &format!(
+                    "GET /rest/v1/spots HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                    sb.addr()
+                ),
+            )
+            .await,
+        ),
+        (
+            "control plane",
+            raw(
+                &sb,
+                &format!(
+                    "GET /_sandbox/requests HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                    sb.addr()
+                ),
+            )
+            .await,
+        ),
+    ];
+    sb.inject_fault(FaultRule::once(FaultKind::Error {
+        status: 502,
+        code: "bad_gateway".into(),
+        description: None,
+    }))
+    .unwrap();
+    answers.push((
+        "injected error",
+        raw(&sb, &signed(&sb, "GET", "/rest/v1/spots", "", &nonce())).await,
+    ));
+    sb.set_rate_limit(Some(RateLimit {
+        requests: 1,
+        per_seconds: 60,
+    }))
+    .unwrap();
+    raw(&sb, &signed(&sb, "GET", "/rest/v1/spots", "", &nonce())).await;
+    answers.push((
+        "rate limited",
+        raw(&sb, &signed(&sb, "GET", "/rest/v1/spots", "", &nonce())).await,
+    ));
+    let statuses: Vec<u16> = answers.iter().map(|(_, a)| a.status).collect();
+    assert_eq!(statuses, [200, 200, 404, 400, 401, 200, 502, 429]);
+    for (what, answer) in &answers {
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/json"),
+            "{what}"
+        );
+        assert!(!answer.body.is_null(), "{what}: not JSON");
+        if answer.status >= 400 {
+            assert!(answer.body["error"].is_string(), "{what}: {}", answer.body);
+        }
+    }
     sb.shutdown().await;
 }
