@@ -23,10 +23,30 @@ pub mod faults;
 mod server;
 pub mod state;
 
-/// The README's Rust examples (core and sandbox), compiled by `cargo test --doc`.
-#[doc = include_str!("../../README.md")]
+/// The Rust examples of the README and of every page of docs/ (core, cashier and sandbox),
+/// compiled, and run unless marked `no_run`, by `cargo test --doc`. This crate hosts them because
+/// they use both crates. tests/python/test_readme.py checks that every page is listed here.
 #[cfg(doctest)]
-pub struct ReadmeDoctests;
+pub mod doc_examples {
+    #[doc = include_str!("../../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../../docs/cashier.md")]
+    pub struct Cashier;
+    #[doc = include_str!("../../docs/deployment.md")]
+    pub struct Deployment;
+    #[doc = include_str!("../../docs/going-live.md")]
+    pub struct GoingLive;
+    #[doc = include_str!("../../docs/node.md")]
+    pub struct Node;
+    #[doc = include_str!("../../docs/python.md")]
+    pub struct Python;
+    #[doc = include_str!("../../docs/rust.md")]
+    pub struct Rust;
+    #[doc = include_str!("../../docs/sandbox.md")]
+    pub struct Sandbox;
+    #[doc = include_str!("../../docs/troubleshooting.md")]
+    pub struct Troubleshooting;
+}
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -1,8 +1,9 @@
-"""The README's Python examples as a small project, so the tests can run them and mypy can check
-them: they cannot rot.
+"""The Python examples of the README and of docs/*.md as one small project, so that the tests can
+run them and mypy can check them: they cannot rot.
 
-A ```python block whose first line is ``# some/path.py`` becomes that file (each package level
-gets an ``__init__.py``); any other block becomes ``snippet_N.py``, a script run on its own. A
+Every ```python block of those files is taken. A block whose first line is ``# some/path.py``
+becomes that file (each package level gets an ``__init__.py``; a path may be written once in all
+the docs); any other block becomes ``snippet_<doc>_<n>.py``, a script run on its own. A
 ``conftest.py`` configures Django the way a project's settings (or pytest-django) would.
 
     python tests/python/readme_examples.py mypy    # type-check the examples
@@ -16,7 +17,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from typing import List
+from typing import Dict, List, Tuple
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -49,18 +50,35 @@ ignore_missing_imports = True
 """
 
 
-def python_blocks(readme: pathlib.Path = ROOT / "README.md") -> List[str]:
-    text = readme.read_text()
-    section = text[text.index("<!-- python:start -->") : text.index("<!-- python:end -->")]
-    return re.findall(r"^```python\n(.*?)^```", section, flags=re.S | re.M)
+def documents() -> List[pathlib.Path]:
+    """The README and every page of docs/, in a stable order."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def python_blocks(doc: pathlib.Path) -> List[str]:
+    return re.findall(r"^```python\n(.*?)^```", doc.read_text(), flags=re.S | re.M)
+
+
+def examples() -> List[Tuple[pathlib.Path, str, str]]:
+    """``(document, file name, code)`` for every Python block of the documents."""
+    found: List[Tuple[pathlib.Path, str, str]] = []
+    seen: Dict[str, pathlib.Path] = {}
+    for doc in documents():
+        for number, block in enumerate(python_blocks(doc), 1):
+            named = re.match(r"# ([\w/]+\.py)\b", block)
+            name = named.group(1) if named else f"snippet_{doc.stem.lower()}_{number}.py"
+            if name in seen:
+                raise SystemExit(f"{name} is written both in {seen[name].name} and in {doc.name}")
+            seen[name] = doc
+            found.append((doc, name, block))
+    return found
 
 
 def extract(dest: pathlib.Path) -> List[pathlib.Path]:
     """Writes the examples under ``dest``; returns the Python files written."""
     files: List[pathlib.Path] = []
-    for number, block in enumerate(python_blocks(), 1):
-        named = re.match(r"# ([\w/]+\.py)\b", block)
-        path = dest / (named.group(1) if named else f"snippet_{number}.py")
+    for _doc, name, block in examples():
+        path = dest / name
         path.parent.mkdir(parents=True, exist_ok=True)
         for package in path.relative_to(dest).parents:
             if package.parts and package.parts[0] != "tests":  # every package level

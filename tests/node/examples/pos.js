@@ -2,7 +2,8 @@
 const express = require('express');
 const { InvalidStateError, PayseraError, parseCallbackForm, verifyCallback } = require('paysera-scanpay');
 
-function createApp({ paysera, publicKeyPem }) {
+// paysera: a Client; publicKeyPem: Paysera's callback key; pageSize: of the reserved listing.
+function createApp({ paysera, publicKeyPem, pageSize = 100 }) {
   const app = express();
   const tableOf = new Map(); // transaction key -> spot id (your database, in real life)
 
@@ -21,15 +22,28 @@ function createApp({ paysera, publicKeyPem }) {
     }
   });
 
-  // Run every few seconds: take the money customers reserved, then free their tables.
+  // Run every few seconds: take the money customers reserved for this app's bills, then free
+  // their tables. Only this app's: a reserved transaction it did not create (another till,
+  // another shop on the same account) is not its to capture. And collect before confirming:
+  // each confirmation takes a transaction out of status=reserved, which shifts the offsets of
+  // the pages still to be read, so confirming while paging would skip bills.
   app.post('/settle', async (req, res, next) => {
     try {
+      const reserved = [];
+      for await (const tx of paysera.iterTransactions({ status: 'reserved', limit: pageSize })) {
+        if (tableOf.has(tx.transaction_key)) reserved.push(tx.transaction_key);
+      }
       const confirmed = [];
-      for await (const tx of paysera.iterTransactions({ status: 'reserved' })) {
-        await paysera.confirmTransaction(tx.transaction_key);
-        const spotId = tableOf.get(tx.transaction_key);
-        if (spotId) await paysera.closeSpot(spotId);
-        confirmed.push(tx.transaction_key);
+      for (const key of reserved) {
+        try {
+          await paysera.confirmTransaction(key);
+        } catch (err) {
+          if (err instanceof InvalidStateError) continue; // revoked or expired meanwhile: look at it
+          throw err;
+        }
+        await paysera.closeSpot(tableOf.get(key));
+        tableOf.delete(key);
+        confirmed.push(key);
       }
       res.json({ confirmed });
     } catch (err) {

@@ -9,7 +9,8 @@ let base;
 
 beforeAll(async () => {
   sandbox = await Sandbox.start();
-  app = createApp({ paysera: sandbox.client(), publicKeyPem: sandbox.publicKeyPem });
+  // One bill per page: settling has to read several pages.
+  app = createApp({ paysera: sandbox.client(), publicKeyPem: sandbox.publicKeyPem, pageSize: 1 });
   server = app.listen(0);
   base = `http://127.0.0.1:${server.address().port}`;
 });
@@ -38,6 +39,34 @@ test('a table is billed, paid in the app and freed', async () => {
   expect(settled.confirmed).toEqual([transaction_key]);
   expect(sandbox.transactions()[0].status).toBe('confirmed');
   expect(sandbox.spots()[0].status).toBe('closed');
+});
+
+test('every reserved bill is settled, however many pages they span', async () => {
+  const keys = [];
+  for (const n of [1, 2, 3]) {
+    const table = sandbox.createSpot(1, `table${n}`);
+    sandbox.scan(table.id);
+    const bill = await post(`/tables/${table.id}/bill`, { description: `Table ${n}`, cents: 100 * n, orderId: `B-${n}` });
+    const { transaction_key } = await bill.json();
+    sandbox.confirm(transaction_key);
+    keys.push(transaction_key);
+  }
+
+  const settled = await (await post('/settle')).json();
+  expect([...settled.confirmed].sort()).toEqual([...keys].sort());
+  expect(sandbox.transactions().map((tx) => tx.status)).toEqual(['confirmed', 'confirmed', 'confirmed']);
+  expect(sandbox.spots().map((spot) => spot.status)).toEqual(['closed', 'closed', 'closed']);
+});
+
+test('a reservation this app did not create is left alone', async () => {
+  const elsewhere = await sandbox.client().createTransaction({
+    payments: [{ description: 'Another till', price: 990, currency: 'EUR' }],
+  });
+  sandbox.confirm(elsewhere.transaction_key); // reserved, but not by this app
+
+  const settled = await (await post('/settle')).json();
+  expect(settled.confirmed).toEqual([]);
+  expect(sandbox.transactions()[0].status).toBe('reserved');
 });
 
 test('billing a table nobody scanned is a conflict', async () => {
