@@ -88,7 +88,7 @@ impl Budget {
                     let step = ERROR_BACKOFF_BASE
                         .saturating_mul(1 << (s.consecutive_errors - 1).min(10))
                         .min(ERROR_BACKOFF_MAX);
-                    let jittered = step / 2 + step.mul_f64(jitter() / 2.0);
+                    let jittered = step / 2 + step.mul_f64(crate::jitter::unit() / 2.0);
                     let pause = match e.retry_after() {
                         Some(ra) => ra + jittered / 4,
                         None => jittered,
@@ -102,14 +102,6 @@ impl Budget {
         }
         result
     }
-}
-
-fn jitter() -> f64 {
-    let mut b = [0u8; 8];
-    if getrandom::getrandom(&mut b).is_err() {
-        return 0.5;
-    }
-    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]

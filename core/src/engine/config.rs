@@ -1,0 +1,34 @@
+//! Tuning of the cashier.
+
+use std::time::Duration;
+
+/// Tuning of the cashier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineConfig {
+    /// Pause between ticks in [`Engine::run_forever`] (default 3 s).
+    pub poll_interval: Duration,
+    /// Request budget shared by every call (default 60 per minute; 0 = unlimited).
+    pub requests_per_minute: u32,
+    /// How long a customer has at least to confirm an order before it is revoked (default
+    /// 5 min; whole seconds, rounded up, so it may be up to a second longer).
+    pub customer_timeout: Duration,
+    /// Page size of the two listings (1–200, default 100).
+    pub page_size: u32,
+    /// Spots handled in parallel within a tick (default 8).
+    pub concurrency: usize,
+    /// Only spots of this location (default: all).
+    pub location_id: Option<u64>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(3),
+            requests_per_minute: 60,
+            customer_timeout: Duration::from_secs(300),
+            page_size: 100,
+            concurrency: 8,
+            location_id: None,
+        }
+    }
+}
