@@ -41,6 +41,8 @@ use parse::{parse_app_link, parse_spot, parse_wallet, unknown_prefix_error};
 mod parse;
 mod render;
 #[cfg(test)]
+mod render_tests;
+#[cfg(test)]
 mod tests;
 
 pub use render::RenderOptions;
