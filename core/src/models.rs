@@ -6,6 +6,7 @@
 
 mod common;
 mod money;
+mod php;
 mod request;
 mod spot;
 mod status;
@@ -16,6 +17,7 @@ mod tests;
 
 pub use common::{CallbackEvent, ErrorBody, Metadata, ServerTime, SpotList, TransactionList};
 pub use money::{AmountError, ConfirmPrices, DecimalAmount, Money, currency_exponent};
+pub use php::from_php_json;
 pub use request::{FieldError, TransactionRequest};
 pub use spot::{CheckIn, Order, OrderRequest, PlaceInfo, Spot};
 pub use status::{

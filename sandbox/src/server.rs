@@ -12,7 +12,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use paysera_scanpay::callback::form_decode;
 use paysera_scanpay::mac::{MacHeader, body_hash, form_urlencode, normalized_string, verify_mac};
-use paysera_scanpay::models::{ConfirmPrices, OrderRequest, PlaceInfo, TransactionRequest};
+use paysera_scanpay::models::{
+    ConfirmPrices, OrderRequest, PlaceInfo, TransactionRequest, from_php_json,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -469,7 +471,9 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiFailur
             "A JSON body is required",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| match e.classify() {
+    // PHP writes an empty map as `[]`: the PHP library's confirmTransaction($key) sends exactly
+    // that.
+    from_php_json(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiFailure::invalid_parameter("body", e.to_string()),
         _ => ApiFailure::new(400, "invalid_request", format!("Malformed JSON: {e}")),
     })

@@ -2,7 +2,7 @@
 //! for byte, pass the sandbox; its answers are what that library can read.
 
 use paysera_sandbox::{FaultKind, FaultRule, RateLimit, Sandbox, SandboxConfig};
-use paysera_scanpay::MacCredentials;
+use paysera_scanpay::{Client, MacCredentials, SpotQuery};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn sandbox() -> Sandbox {
@@ -190,4 +190,144 @@ async fn every_json_answer_is_exactly_application_json() {
         }
     }
     sb.shutdown().await;
+}
+
+/// Creates a transaction through raw HTTP and has the customer reserve it; returns its key.
+async fn reserved_transaction(sb: &Sandbox, body: &str, nonce: &str) -> String {
+    let created = raw(sb, &signed(sb, "POST", "/rest/v1/transaction", body, nonce)).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let key = created.body["transaction_key"].as_str().unwrap().to_owned();
+    sb.confirm(&key).unwrap();
+    key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn php_empty_arrays_in_request_bodies_are_empty_maps() {
+    let sb = sandbox().await;
+    // PHP's confirmTransaction($key): `json_encode(array())`, byte for byte.
+    let key = reserved_transaction(
+        &sb,
+        r#"{"payments":[{"description":"Coffee","price_decimal":"2.50","currency":"EUR"}]}"#,
+        "php-1",
+    )
+    .await;
+    let path = format!("/rest/v1/transaction/{key}/confirm");
+    let confirmed = raw(&sb, &signed(&sb, "PUT", &path, "[]", "php-2")).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert_eq!(confirmed.body["status"], "confirmed");
+    assert_eq!(confirmed.body["payments"][0]["price"], 250);
+
+    // Nested empty maps in a create: parameters and reserve written by PHP.
+    let key = reserved_transaction(
+        &sb,
+        r#"{"payments":[{"description":"Tea","price_decimal":"1.00","currency":"EUR","parameters":[]}],"reserve":{"for":600}}"#,
+        "php-3",
+    )
+    .await;
+    let tx = raw(
+        &sb,
+        &signed(
+            &sb,
+            "GET",
+            &format!("/rest/v1/transaction/{key}"),
+            "",
+            "php-4",
+        ),
+    )
+    .await;
+    assert_eq!(tx.status, 200, "{}", tx.body);
+
+    // A list is still not a price map.
+    let key2 = reserved_transaction(
+        &sb,
+        r#"{"payments":[{"description":"Cake","price_decimal":"3.00","currency":"EUR"}]}"#,
+        "php-5",
+    )
+    .await;
+    let path = format!("/rest/v1/transaction/{key2}/confirm");
+    let bad = raw(&sb, &signed(&sb, "PUT", &path, "[1]", "php-6")).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.body["error"], "invalid_parameters");
+    sb.shutdown().await;
+}
+
+/// A stand-in for Paysera that answers every request with one canned response.
+async fn canned(status: u16, body: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut seen = 0;
+                // Requests here are bodiless GETs: read up to the end of the headers.
+                while !buf[..seen].windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf[seen..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen += n,
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn client_for(base_url: &str) -> Client {
+    let creds = MacCredentials::new("wkVd93h2uS", "IrdTc8uQodU7PRpLzzLTW6wqZAO6tAMU").unwrap();
+    Client::builder(creds)
+        .base_url(base_url)
+        .retries(0)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_decodes_php_empty_arrays_in_responses() {
+    let url = canned(
+        200,
+        r#"{"spots":[{"id":1,"status":"waiting","identifier":"t1","place_info":[],"check_ins":[],"orders":[]}],"_metadata":[]}"#,
+    )
+    .await;
+    let spots = client_for(&url)
+        .list_spots(&SpotQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(spots.spots[0].identifier.as_deref(), Some("t1"));
+    assert_eq!(spots.metadata, Some(Default::default()));
+
+    let url = canned(
+        200,
+        r#"{"transaction_key":"k","status":"reserved","reserve":[],"payments":[{"id":1,"price":250,"currency":"EUR","parameters":[],"freeze":[]}]}"#,
+    )
+    .await;
+    let tx = client_for(&url).get_transaction("k").await.unwrap();
+    assert_eq!(tx.payments()[0].parameters, Some(Default::default()));
+
+    // The error code survives whatever shape error_properties has.
+    for body in [
+        r#"{"error":"invalid_parameters","error_description":"Bad","error_properties":[]}"#,
+        r#"{"error":"invalid_parameters","error_description":"Bad","error_properties":"price"}"#,
+        r#"{"error":"invalid_parameters","error_description":"Bad","error_properties":["price"]}"#,
+        r#"{"error":"invalid_parameters","error_description":"Bad","error_properties":7}"#,
+    ] {
+        let err = client_for(&canned(400, body).await)
+            .get_transaction("k")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.http_status(), err.code()),
+            (Some(400), "invalid_parameters"),
+            "{body}"
+        );
+        assert_eq!(err.api().unwrap().description.as_deref(), Some("Bad"));
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, de};
 use serde_json::{Map, Value};
 
 use super::{Spot, Transaction};
@@ -43,7 +43,12 @@ pub struct SpotList {
     /// The spots.
     pub spots: Vec<Spot>,
     /// Pagination data.
-    #[serde(rename = "_metadata", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "_metadata",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::object"
+    )]
     pub metadata: Option<Metadata>,
     /// Fields this library does not model, kept for re-encoding.
     #[serde(flatten)]
@@ -56,7 +61,12 @@ pub struct TransactionList {
     /// The transactions.
     pub transactions: Vec<Transaction>,
     /// Pagination data.
-    #[serde(rename = "_metadata", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "_metadata",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::object"
+    )]
     pub metadata: Option<Metadata>,
     /// Fields this library does not model, kept for re-encoding.
     #[serde(flatten)]
@@ -64,7 +74,11 @@ pub struct TransactionList {
 }
 
 /// Error response body.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+///
+/// Decoding is lenient about everything but `error`: a field of an unexpected shape (say an
+/// `error_properties` that is a string) is kept in `extra` instead of failing the whole body,
+/// so the error code is never lost. PHP's `[]` is an empty `error_properties`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ErrorBody {
     /// Error code, e.g. `invalid_parameters`.
     pub error: String,
@@ -78,11 +92,7 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_properties: Option<Map<String, Value>>,
     /// Further machine-readable details.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::present_value"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_data: Option<Value>,
     /// Fields this library does not model, kept for re-encoding.
     #[serde(flatten)]
@@ -97,6 +107,47 @@ impl ErrorBody {
             error_description: Some(description.into()),
             ..Self::default()
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut extra = Map::<String, Value>::deserialize(deserializer)?;
+        let error = match extra.remove("error") {
+            Some(Value::String(code)) => code,
+            Some(_) => return Err(de::Error::custom("error must be a string code")),
+            None => return Err(de::Error::missing_field("error")),
+        };
+        // Put back what has an unexpected shape, so it is neither fatal nor lost.
+        let mut text = |key: &str| match extra.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            None | Some(Value::Null) => None,
+            Some(other) => {
+                extra.insert(key.to_owned(), other);
+                None
+            }
+        };
+        let error_description = text("error_description");
+        let error_uri = text("error_uri");
+        let error_properties = match extra.remove("error_properties") {
+            Some(Value::Object(map)) => Some(map),
+            Some(Value::Array(items)) => Some(super::php::list_as_map(items)),
+            None | Some(Value::Null) => None,
+            Some(other) => {
+                extra.insert("error_properties".to_owned(), other);
+                None
+            }
+        };
+        // An explicit null is kept (re-emitted), as for other free-form fields.
+        let error_data = extra.remove("error_data");
+        Ok(Self {
+            error,
+            error_description,
+            error_uri,
+            error_properties,
+            error_data,
+            extra,
+        })
     }
 }
 

@@ -22,7 +22,11 @@ pub struct TransactionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_uri: Option<CallbackUri>,
     /// Reservation period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::object"
+    )]
     pub reserve: Option<Reserve>,
     /// Whether Paysera confirms without the merchant's confirm call.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -87,7 +87,11 @@ pub struct Spot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Description of the place.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::object"
+    )]
     pub place_info: Option<PlaceInfo>,
     /// Customers who scanned the spot.
     #[serde(default, skip_serializing_if = "Option::is_none")]

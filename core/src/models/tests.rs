@@ -669,3 +669,111 @@ fn other_bodies_round_trip() {
     let spots: SpotList = round_trip(r#"{"spots": []}"#);
     assert_eq!(spots.metadata, None);
 }
+
+#[test]
+fn php_empty_arrays_decode_as_empty_maps() {
+    // What Paysera's PHP side writes for empty maps: `[]`, never `{}`.
+    let tx: Transaction = serde_json::from_str(
+        r#"{"transaction_key": "k", "status": "new", "reserve": [], "allowance": [],
+            "payments": [{"id": 1, "price": 100, "currency": "EUR", "parameters": [],
+                          "freeze": []},
+                         {"id": 2, "price": 100, "currency": "EUR",
+                          "parameters": ["a", {"b": 1}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(tx.reserve, Some(Reserve::default()));
+    assert_eq!(tx.allowance, Some(TransactionAllowance::default()));
+    let payments = tx.payments();
+    assert_eq!(payments[0].parameters, Some(serde_json::Map::new()));
+    assert_eq!(payments[0].freeze, Some(Freeze::default()));
+    // A PHP list is a map keyed 0, 1, ...
+    assert_eq!(
+        Value::Object(payments[1].parameters.clone().unwrap()),
+        json!({"0": "a", "1": {"b": 1}})
+    );
+
+    let spots: SpotList = serde_json::from_str(
+        r#"{"spots": [{"id": 1, "status": "closed", "place_info": []}], "_metadata": []}"#,
+    )
+    .unwrap();
+    assert_eq!(spots.metadata, Some(Metadata::default()));
+    assert_eq!(spots.spots[0].place_info, Some(PlaceInfo::default()));
+    let list: TransactionList =
+        serde_json::from_str(r#"{"transactions": [], "_metadata": []}"#).unwrap();
+    assert_eq!(list.metadata, Some(Metadata::default()));
+
+    let allowance: Allowance = serde_json::from_str(r#"{"id": 1, "valid": []}"#).unwrap();
+    assert_eq!(allowance.valid, Some(Validity::default()));
+
+    // null stays "absent"; a non-empty list where an object is meant is still an error.
+    let spot: Spot =
+        serde_json::from_str(r#"{"id": 1, "status": "open", "place_info": null}"#).unwrap();
+    assert_eq!(spot.place_info, None);
+    assert!(
+        serde_json::from_str::<Spot>(r#"{"id": 1, "status": "open", "place_info": [1]}"#).is_err()
+    );
+    assert!(serde_json::from_str::<Payment>(r#"{"parameters": "x"}"#).is_err());
+
+    // Whole bodies: the PHP library's confirmTransaction($key) sends exactly `[]`.
+    let prices: ConfirmPrices = from_php_json(b"[]").unwrap();
+    assert!(prices.is_empty());
+    let request: TransactionRequest = from_php_json(b"[]").unwrap();
+    assert!(request.payments.is_empty());
+    assert!(from_php_json::<ConfirmPrices>(b"[1]").is_err());
+}
+
+#[test]
+fn error_body_never_loses_its_code() {
+    let empty: ErrorBody =
+        serde_json::from_str(r#"{"error": "invalid_parameters", "error_properties": []}"#).unwrap();
+    assert_eq!(empty.error_properties, Some(serde_json::Map::new()));
+
+    let listed: ErrorBody =
+        serde_json::from_str(r#"{"error": "invalid_parameters", "error_properties": ["price"]}"#)
+            .unwrap();
+    assert_eq!(
+        Value::Object(listed.error_properties.unwrap()),
+        json!({"0": "price"})
+    );
+
+    // Unexpected shapes are kept aside in `extra`, re-encoded as they came, never fatal.
+    for odd in [
+        json!("price is wrong"),
+        json!(42),
+        json!(true),
+        json!({"nested": [1, 2]}),
+    ] {
+        let text = json!({
+            "error": "invalid_parameters",
+            "error_description": "Bad",
+            "error_properties": odd,
+        })
+        .to_string();
+        let body: ErrorBody = serde_json::from_str(&text).unwrap();
+        assert_eq!(body.error, "invalid_parameters", "{text}");
+        assert_eq!(body.error_description.as_deref(), Some("Bad"));
+        if odd.is_object() {
+            assert_eq!(Value::Object(body.error_properties.unwrap()), odd);
+        } else {
+            assert_eq!(body.error_properties, None);
+            assert_eq!(body.extra["error_properties"], odd);
+            assert_eq!(
+                serde_json::to_value(&body).unwrap(),
+                serde_json::from_str::<Value>(&text).unwrap()
+            );
+        }
+    }
+    let body: ErrorBody = serde_json::from_str(
+        r#"{"error": "not_found", "error_description": {"en": "No"}, "error_uri": 5}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (body.error.as_str(), body.error_description, body.error_uri),
+        ("not_found", None, None)
+    );
+    assert_eq!(body.extra["error_description"], json!({"en": "No"}));
+    // Without a string `error` it is not Paysera's envelope.
+    assert!(serde_json::from_str::<ErrorBody>(r#"{"error_description": "x"}"#).is_err());
+    assert!(serde_json::from_str::<ErrorBody>(r#"{"error": 1}"#).is_err());
+    assert!(serde_json::from_str::<ErrorBody>("[]").is_err());
+}

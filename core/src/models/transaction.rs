@@ -79,7 +79,11 @@ pub struct Payment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_at: Option<i64>,
     /// How long the funds stay frozen after confirmation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::object"
+    )]
     pub freeze: Option<Freeze>,
     /// Freeze length in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,7 +92,11 @@ pub struct Payment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Merchant's own parameters (e.g. `orderid`), returned as given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::map"
+    )]
     pub parameters: Option<Map<String, Value>>,
     /// Line items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -221,7 +229,11 @@ pub struct Allowance {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_at: Option<i64>,
     /// Validity period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::object"
+    )]
     pub valid: Option<Validity>,
     /// Text shown to the customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -357,7 +369,11 @@ pub struct Transaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<u64>,
     /// Reservation period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::object"
+    )]
     pub reserve: Option<Reserve>,
     /// Whether an existing allowance may pay it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -381,7 +397,11 @@ pub struct Transaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inquiries: Option<Vec<Value>>,
     /// Allowance attached to the transaction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::php::object"
+    )]
     pub allowance: Option<TransactionAllowance>,
     /// Customer restrictions or details.
     #[serde(
