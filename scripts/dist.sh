@@ -11,7 +11,8 @@
 # `npm-pack` only packs: it puts every bindings-node/npm/<platform>/ that has an addon in
 # $NAPI_ARTIFACTS (default: target/npm/addon) into dist/npm. The release workflow builds the
 # addons on their own runners and calls it with the artifacts it downloaded.
-# The other platforms' wheels and addons are built by .github/workflows/release-*.yml.
+# It runs on Linux with glibc (x86_64 here); the other platforms' wheels and addons are built by
+# .github/workflows/release-*.yml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/cargo-env.sh
@@ -56,10 +57,10 @@ python_dist() {
     say "auditwheel show"
     auditwheel show "$wheel" | tee target/auditwheel.txt
     # auditwheel names the most compatible policy the wheel satisfies: 2.17 is manylinux2014.
-    grep -q 'manylinux_2_17_x86_64' target/auditwheel.txt \
+    grep -q "manylinux_2_17_$(uname -m)" target/auditwheel.txt \
         || { echo "dist: $wheel is not manylinux2014 (glibc 2.17) compatible" >&2; exit 1; }
     case "$wheel" in
-        *-cp39-abi3-*manylinux_2_17_x86_64*.whl) ;;
+        *-cp39-abi3-*manylinux_2_17_"$(uname -m)"*.whl) ;;
         *) echo "dist: unexpected wheel tag: $wheel" >&2; exit 1 ;;
     esac
     say "abi3audit"
