@@ -16,7 +16,10 @@ mod transaction;
 mod tests;
 
 pub use common::{CallbackEvent, ErrorBody, Metadata, ServerTime, SpotList, TransactionList};
-pub use money::{AmountError, ConfirmPrices, DecimalAmount, Money, currency_exponent};
+pub use money::{
+    AmountError, ConfirmPrices, DecimalAmount, ISO_4217_CURRENCIES, Money, currency_exponent,
+    is_iso_4217_currency,
+};
 pub use php::from_php_json;
 pub use request::{FieldError, TransactionRequest};
 pub use spot::{CheckIn, Order, OrderRequest, PlaceInfo, Spot};

@@ -7,6 +7,7 @@ use paysera_scanpay::models::{
     CallbackUri, CheckIn, ConfirmPrices, Metadata, Order, OrderRequest, OrderStatus, Payment,
     PaymentStatus, PlaceInfo, Reserve, Spot, SpotList, SpotStatus, Transaction, TransactionList,
     TransactionRequest, TransactionStatus, TransactionType, currency_exponent,
+    is_iso_4217_currency,
 };
 use paysera_scanpay::qr::QrCode;
 use serde_json::{Map, Value, json};
@@ -554,6 +555,24 @@ impl World {
                 problems.into_iter().map(|p| (p.field, p.message)).collect();
             return Err(ApiFailure::invalid_parameters(&fields));
         }
+        // validate() checks the shape of a code; Paysera also knows which codes exist.
+        let unknown: Vec<(String, String)> = req
+            .payments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let code = p.currency.as_deref()?;
+                (!is_iso_4217_currency(code)).then(|| {
+                    (
+                        format!("payments[{i}].currency"),
+                        format!("{code:?} is not an ISO 4217 currency code"),
+                    )
+                })
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(ApiFailure::invalid_parameters(&unknown));
+        }
         let now = self.now();
         let key = paysera_scanpay::mac::random_alphanumeric(20);
         let mut payments = Vec::with_capacity(req.payments.len());
@@ -570,6 +589,14 @@ impl World {
                     ));
                 }
             };
+            // One freeze, however it was given: freeze {for: seconds | until: unix},
+            // freeze_for (hours) or freeze_until (unix); validate() allowed only one.
+            let freeze = match (&p.freeze, p.freeze_for, p.extra.get("freeze_until")) {
+                (Some(f), _, _) => f.clone(),
+                (None, Some(hours), _) => Reserve::for_seconds(hours.saturating_mul(3600)),
+                (None, None, Some(until)) => Reserve::until(until.as_i64().unwrap_or(0)),
+                (None, None, None) => Reserve::for_seconds(0),
+            };
             let id = self.next_payment;
             self.next_payment += 1;
             payments.push(Payment {
@@ -583,8 +610,12 @@ impl World {
                 price_decimal: Some(paysera_scanpay::models::DecimalAmount::from_minor_units(
                     price, exponent,
                 )),
-                freeze: Some(p.freeze.clone().unwrap_or_else(|| Reserve::for_seconds(0))),
-                freeze_for: Some(p.freeze.as_ref().and_then(|f| f.for_seconds).unwrap_or(0)),
+                freeze: Some(freeze.clone()),
+                // freeze_for is hours: shown only when the freeze is a whole number of them.
+                freeze_for: freeze
+                    .for_seconds
+                    .filter(|s| s % 3600 == 0)
+                    .map(|s| s / 3600),
                 description: p.description.clone(),
                 parameters: p.parameters.clone(),
                 items: p.items.clone(),

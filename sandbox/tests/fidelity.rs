@@ -2,6 +2,7 @@
 //! for byte, pass the sandbox; its answers are what that library can read.
 
 use paysera_sandbox::{FaultKind, FaultRule, RateLimit, Sandbox, SandboxConfig};
+use paysera_scanpay::models::{Money, Payment, TransactionRequest};
 use paysera_scanpay::{Client, MacCredentials, SpotQuery};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -330,4 +331,105 @@ async fn client_decodes_php_empty_arrays_in_responses() {
         );
         assert_eq!(err.api().unwrap().description.as_deref(), Some("Bad"));
     }
+}
+
+/// Asserts Paysera's envelope for a 400 invalid_parameters naming `field`; returns its message.
+fn rejected(answer: &Answer, field: &str) -> String {
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(
+        answer.body["error"], "invalid_parameters",
+        "{}",
+        answer.body
+    );
+    let description = answer.body["error_description"].as_str().unwrap();
+    assert!(description.contains(field), "{description}");
+    answer.body["error_properties"][field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error_properties[{field}] in {}", answer.body))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_as_paysera_documents_it() {
+    let sb = sandbox().await;
+    let post = |body: &'static str, nonce: &'static str| {
+        let request = signed(&sb, "POST", "/rest/v1/transaction", body, nonce);
+        let sb = &sb;
+        async move { raw(sb, &request).await }
+    };
+
+    // price and price_decimal together, even when they agree.
+    let both = post(
+        r#"{"payments":[{"description":"x","price":1299,"price_decimal":"12.99","currency":"EUR"}]}"#,
+        "v-1",
+    )
+    .await;
+    let why = rejected(&both, "payments[0].price_decimal");
+    assert!(why.contains("price and price_decimal"), "{why}");
+
+    // Well-formed but not a currency.
+    let xyz = post(
+        r#"{"payments":[{"description":"x","price_decimal":"1.00","currency":"XYZ"}]}"#,
+        "v-2",
+    )
+    .await;
+    let why = rejected(&xyz, "payments[0].currency");
+    assert!(why.contains("ISO 4217"), "{why}");
+    let ok = post(
+        r#"{"payments":[{"description":"x","price_decimal":"1.000","currency":"KWD"}]}"#,
+        "v-3",
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+
+    // freeze_for is hours: 2 h is freeze.for 7200 s.
+    let frozen = post(
+        r#"{"payments":[{"description":"x","price":100,"currency":"EUR","freeze_for":2}]}"#,
+        "v-4",
+    )
+    .await;
+    assert_eq!(frozen.status, 200, "{}", frozen.body);
+    let payment = &frozen.body["payments"][0];
+    assert_eq!(payment["freeze_for"], 2, "{payment}");
+    assert_eq!(
+        payment["freeze"],
+        serde_json::json!({"for": 7200}),
+        "{payment}"
+    );
+    let seconds = post(
+        r#"{"payments":[{"description":"x","price":100,"currency":"EUR","freeze":{"for":5400}}]}"#,
+        "v-5",
+    )
+    .await;
+    assert_eq!(seconds.status, 200, "{}", seconds.body);
+    let payment = &seconds.body["payments"][0];
+    assert_eq!(
+        payment["freeze"],
+        serde_json::json!({"for": 5400}),
+        "{payment}"
+    );
+    assert!(
+        payment.get("freeze_for").is_none(),
+        "1.5 h is no whole hour: {payment}"
+    );
+    let twice = post(
+        r#"{"payments":[{"description":"x","price":100,"currency":"EUR","freeze":{"for":3600},"freeze_for":1}]}"#,
+        "v-6",
+    )
+    .await;
+    rejected(&twice, "payments[0].freeze_for");
+
+    // The client refuses both prices before sending anything.
+    let client = sb.client();
+    let before = sb.requests().len();
+    let mut payment = Payment::new("x", Money::new(1299, "EUR"));
+    payment.price_decimal = Some("12.99".parse().unwrap());
+    let err = client
+        .create_transaction(&TransactionRequest::new(vec![payment]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(err.to_string().contains("price and price_decimal"), "{err}");
+    assert_eq!(sb.requests().len(), before);
+    sb.shutdown().await;
 }

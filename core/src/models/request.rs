@@ -164,50 +164,80 @@ fn validate_payment(path: &str, payment: &Payment, errors: &mut Vec<FieldError>)
         Some(code) => Some(currency_exponent(code)),
     };
 
-    if payment.price.is_none() && payment.price_decimal.is_none() {
-        error(
+    match (payment.price, &payment.price_decimal) {
+        (None, None) => error(
             "price",
             "either price (integer minor units) or price_decimal is required".to_owned(),
-        );
-    }
-    if let Some(price) = payment.price
-        && price <= 0
-    {
-        error(
-            "price",
-            format!("price must be a positive number of minor units, got {price}"),
-        );
-    }
-    if let Some(decimal) = &payment.price_decimal {
-        if !decimal.is_positive() {
-            error(
-                "price_decimal",
-                format!("price_decimal must be positive, got \"{decimal}\""),
-            );
-        } else if let Some(exponent) = exponent {
-            match decimal.to_minor_units(exponent) {
-                Err(AmountError::TooPrecise { .. }) => error(
+        ),
+        // Paysera documents each as "unavailable if" the other is given, and rejects both.
+        (Some(price), Some(decimal)) => error(
+            "price_decimal",
+            format!(
+                "price and price_decimal are mutually exclusive: give price (minor units) or price_decimal, not both (got price {price} and price_decimal \"{decimal}\")"
+            ),
+        ),
+        (Some(price), None) => {
+            if price <= 0 {
+                error(
+                    "price",
+                    format!("price must be a positive number of minor units, got {price}"),
+                );
+            }
+        }
+        (None, Some(decimal)) => {
+            if !decimal.is_positive() {
+                error(
                     "price_decimal",
-                    format!(
-                        "price_decimal \"{decimal}\" has more than {exponent} decimal places, which {} does not allow",
-                        payment.currency.as_deref().unwrap_or_default()
+                    format!("price_decimal must be positive, got \"{decimal}\""),
+                );
+            } else if let Some(exponent) = exponent {
+                match decimal.to_minor_units(exponent) {
+                    Err(AmountError::TooPrecise { .. }) => error(
+                        "price_decimal",
+                        format!(
+                            "price_decimal \"{decimal}\" has more than {exponent} decimal places, which {} does not allow",
+                            payment.currency.as_deref().unwrap_or_default()
+                        ),
                     ),
-                ),
-                Err(err) => error("price_decimal", err.to_string()),
-                Ok(minor) => {
-                    if let Some(price) = payment.price
-                        && price != minor
-                    {
-                        error(
-                            "price_decimal",
-                            format!(
-                                "price_decimal \"{decimal}\" ({minor} minor units) does not match price {price}"
-                            ),
-                        );
-                    }
+                    Err(err) => error("price_decimal", err.to_string()),
+                    Ok(_) => {}
                 }
             }
         }
+    }
+
+    // freeze (seconds or a Unix time), freeze_for (hours) and freeze_until (Unix time) say the
+    // same thing three ways; Paysera takes one.
+    let freeze_until = payment.extra.get("freeze_until");
+    let given: Vec<&str> = [
+        ("freeze", payment.freeze.is_some()),
+        ("freeze_for", payment.freeze_for.is_some()),
+        ("freeze_until", freeze_until.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, present)| present.then_some(name))
+    .collect();
+    if given.len() > 1 {
+        error(
+            given[1],
+            format!("{} are mutually exclusive: give one", given.join(" and ")),
+        );
+    }
+    if let Some(hours) = payment.freeze_for
+        && hours < 0
+    {
+        error(
+            "freeze_for",
+            format!("freeze_for is a number of hours and must not be negative, got {hours}"),
+        );
+    }
+    if let Some(until) = freeze_until
+        && until.as_i64().is_none_or(|t| t < 0)
+    {
+        error(
+            "freeze_until",
+            format!("freeze_until must be a Unix time in seconds, got {until}"),
+        );
     }
 }
 

@@ -474,8 +474,8 @@ fn invalid_fields(payment: Value, fields: Value) -> Vec<String> {
 
 #[test]
 fn validate_accepts_good_requests() {
-    let ok =
-        json!({"description": "d", "price": 1299, "price_decimal": "12.990", "currency": "EUR"});
+    let ok = json!({"description": "d", "price_decimal": "12.990", "currency": "EUR",
+                    "freeze_for": 24});
     assert_eq!(
         invalid_fields(
             ok,
@@ -776,4 +776,68 @@ fn error_body_never_loses_its_code() {
     assert!(serde_json::from_str::<ErrorBody>(r#"{"error_description": "x"}"#).is_err());
     assert!(serde_json::from_str::<ErrorBody>(r#"{"error": 1}"#).is_err());
     assert!(serde_json::from_str::<ErrorBody>("[]").is_err());
+}
+
+#[test]
+fn price_and_price_decimal_are_mutually_exclusive() {
+    // Even when they agree: Paysera marks each "unavailable if" the other is given.
+    let request: TransactionRequest = serde_json::from_value(json!({"payments": [
+        {"description": "d", "price": 1299, "price_decimal": "12.99", "currency": "EUR"}
+    ]}))
+    .unwrap();
+    let errors = request.validate().unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].field, "payments[0].price_decimal");
+    assert!(
+        errors[0]
+            .message
+            .contains("price and price_decimal are mutually exclusive"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn freeze_is_given_one_way_and_freeze_for_is_hours() {
+    let base = json!({"description": "d", "price": 100, "currency": "EUR"});
+    let with = |extra: Value| {
+        let mut p = base.clone();
+        p.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        invalid_fields(p, json!({}))
+    };
+    assert!(with(json!({"freeze_for": 48})).is_empty());
+    assert!(with(json!({"freeze": {"for": 3600}})).is_empty());
+    assert!(with(json!({"freeze_until": 1700000000})).is_empty());
+    assert_eq!(
+        with(json!({"freeze_for": 1, "freeze": {"for": 3600}})),
+        ["payments[0].freeze_for"]
+    );
+    assert_eq!(
+        with(json!({"freeze_for": 1, "freeze_until": 1700000000})),
+        ["payments[0].freeze_until"]
+    );
+    assert_eq!(with(json!({"freeze_for": -1})), ["payments[0].freeze_for"]);
+    assert_eq!(
+        with(json!({"freeze_until": "soon"})),
+        ["payments[0].freeze_until"]
+    );
+}
+
+#[test]
+fn iso_4217_codes_are_sorted_and_current() {
+    assert!(ISO_4217_CURRENCIES.windows(2).all(|w| w[0] < w[1]));
+    for code in [
+        "EUR", "USD", "GBP", "PLN", "JPY", "KWD", "XCG", "ZWG", "SLE",
+    ] {
+        assert!(is_iso_4217_currency(code), "{code}");
+    }
+    for code in ["XYZ", "eur", "EURO", "", "HRK", "ZWL", "XXX", "XTS"] {
+        assert!(!is_iso_4217_currency(code), "{code}");
+    }
+    // Every currency with a special exponent is a real one.
+    for code in ["BHD", "CLF", "JPY", "UYW", "VND"] {
+        assert!(is_iso_4217_currency(code));
+    }
 }

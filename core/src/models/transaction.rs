@@ -78,14 +78,16 @@ pub struct Payment {
     /// Unix confirmation time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_at: Option<i64>,
-    /// How long the funds stay frozen after confirmation.
+    /// How long the funds stay frozen after confirmation: `{"for": seconds}` or
+    /// `{"until": unix}`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::php::object"
     )]
     pub freeze: Option<Freeze>,
-    /// Freeze length in seconds.
+    /// Freeze length in **hours** (Paysera's older field; `freeze.for` is the same in seconds).
+    /// Only one of `freeze`, `freeze_for` and `freeze_until` may be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freeze_for: Option<i64>,
     /// Text shown to the customer.
