@@ -1,6 +1,8 @@
 //! `paysera-scanpay`: sign Wallet API requests, build/parse/render Scan and Pay QR codes and
 //! verify callbacks from the command line.
 
+mod demo;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -211,6 +213,6 @@ fn demo() -> Result<ExitCode, String> {
     let runtime = paysera_scanpay::runtime::new_runtime()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let mut out = std::io::stdout();
-    runtime.block_on(paysera_sandbox::demo::run(&mut out))?;
+    runtime.block_on(demo::run(&mut out))?;
     Ok(ExitCode::SUCCESS)
 }

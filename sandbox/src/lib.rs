@@ -17,8 +17,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "cli")]
 pub mod cli;
-pub mod demo;
 pub mod faults;
 mod server;
 pub mod state;

@@ -10,7 +10,7 @@ use paysera_scanpay::models::{
 use paysera_scanpay::qr::QrCode;
 use paysera_scanpay::{SpotQuery, TransactionQuery};
 
-use crate::{Sandbox, SandboxConfig};
+use paysera_sandbox::{Sandbox, SandboxConfig};
 
 /// What the demo did, for callers that check it.
 #[derive(Debug, Clone, PartialEq, Eq)]
