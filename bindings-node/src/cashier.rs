@@ -142,7 +142,7 @@ impl Cashier {
         self.busy
             .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
             .map(|_| Busy(self.busy.clone()))
-            .map_err(|_| error::invalid_input("the cashier is already running"))
+            .map_err(|_| error::lifecycle("the cashier is already running"))
     }
 }
 

@@ -44,7 +44,11 @@ pub fn bytes(body: Option<Either<String, Buffer>>) -> Vec<u8> {
 /// would depend on its size; ids are numbers throughout, and one that a number cannot hold
 /// exactly is refused instead of rounded.
 pub fn to_js<T: Serialize>(model: &T) -> napi::Result<Value> {
-    let mut value = serde_json::to_value(model).map_err(|e| error::invalid_input(e.to_string()))?;
+    let mut value = serde_json::to_value(model).map_err(|e| {
+        error::core(paysera_scanpay::Error::Internal(format!(
+            "cannot encode: {e}"
+        )))
+    })?;
     numbers(&mut value)?;
     Ok(value)
 }

@@ -20,7 +20,7 @@ pub struct Sandbox {
 }
 
 fn stopped() -> napi::Error {
-    error::invalid_input("the sandbox is stopped")
+    error::lifecycle("the sandbox is stopped")
 }
 
 fn json<T: serde::de::DeserializeOwned>(value: Option<Value>, what: &str) -> Result<T> {
@@ -62,9 +62,11 @@ impl Sandbox {
     #[napi]
     pub async fn start(config: Option<Value>) -> Result<Sandbox> {
         let config: SandboxConfig = json(config, "sandbox config")?;
-        let sandbox = CoreSandbox::start(config)
-            .await
-            .map_err(|e| error::invalid_input(format!("cannot start the sandbox: {e}")))?;
+        let sandbox = CoreSandbox::start(config).await.map_err(|e| {
+            error::core(paysera_scanpay::Error::Io(format!(
+                "cannot start the sandbox: {e}"
+            )))
+        })?;
         Ok(Sandbox {
             inner: Mutex::new(Some(sandbox)),
         })

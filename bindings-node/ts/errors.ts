@@ -1,5 +1,5 @@
 /**
- * One error tree for everything the library throws, mirroring the Python package:
+ * One error tree for everything the library throws, the same as the Python package's:
  *
  * ```text
  * PayseraError
@@ -12,13 +12,22 @@
  * ├── TransportError           no response (connection refused, reset, dropped)
  * │   └── TimeoutError         no complete response in time
  * ├── DecodeError              a response that is not what the API promises
- * └── InvalidInputError        arguments the API would reject; nothing was sent
- *     └── InvalidQrCodeError   a QR code that is not a valid Paysera code
+ * ├── InvalidInputError        arguments the API would reject; nothing was sent
+ * │   └── InvalidQrCodeError   a QR code that is not a valid Paysera code
+ * ├── LifecycleError           stopped sandbox, cashier already running
+ * ├── IoError                  a local I/O failure, e.g. the sandbox cannot bind its port
+ * │   └── StoreError           the cashier's store file cannot be read or written
+ * └── InternalError            a bug in this package: please report it
  * ```
  *
- * Messages come from the Rust core, whose error texts never contain the MAC key or an
- * Authorization header.
+ * The Rust core classifies every error once: it gives each its `kind` and fields, and `CLASSES`
+ * below maps the kind to its class. An API error's kind comes from Paysera's `error` code, else
+ * from the HTTP status (401, 404, 409, 429). `tests/data/errors.json` holds the contract that the
+ * Node and Python packages both pass. Messages come from the core, whose error texts never
+ * contain the MAC key or an Authorization header.
  */
+
+import native = require('./native');
 
 export interface PayseraErrorFields {
   code?: string;
@@ -27,11 +36,14 @@ export interface PayseraErrorFields {
   correlationId?: string;
   retryable?: boolean;
   outcomeUnknown?: boolean;
+  method?: string;
+  path?: string;
 }
 
 export class PayseraError extends Error {
   /** Stable machine-readable code: Paysera's `error` (`invalid_state`, ...) or `transport_error`,
-   * `timeout`, `decode_error`, `invalid_input`, `invalid_qr_code`. */
+   * `timeout`, `decode_error`, `invalid_input`, `invalid_qr_code`, `lifecycle_error`,
+   * `io_error`, `store_error`, `internal_error`. */
   readonly code: string;
   /** HTTP status, when a response arrived. */
   readonly statusCode?: number;
@@ -44,6 +56,9 @@ export class PayseraError extends Error {
   /** True when Paysera may have applied the request although no success was seen: reconcile
    * (read the state back) before trying again. */
   readonly outcomeUnknown: boolean;
+  /** The request's method and path (never its headers), when a request was involved. */
+  readonly method?: string;
+  readonly path?: string;
 
   constructor(message: string, fields: PayseraErrorFields = {}) {
     super(message);
@@ -54,33 +69,39 @@ export class PayseraError extends Error {
     if (fields.correlationId != null) this.correlationId = fields.correlationId;
     this.retryable = fields.retryable ?? false;
     this.outcomeUnknown = fields.outcomeUnknown ?? false;
+    if (fields.method != null) this.method = fields.method;
+    if (fields.path != null) this.path = fields.path;
   }
 }
 
 export interface ApiErrorFields extends PayseraErrorFields {
-  method?: string;
-  path?: string;
   properties?: Record<string, unknown>;
+  data?: unknown;
+  errorUri?: string;
   retryAfterMs?: number;
 }
 
 export class ApiError extends PayseraError {
   declare readonly statusCode: number;
-  /** The request's method and path (never its headers). */
-  readonly method?: string;
-  readonly path?: string;
   /** `error_properties`: which parameters were wrong, for `invalid_parameters`. */
   readonly properties?: Record<string, unknown>;
+  /** Paysera's `error_data` and `error_uri`. */
+  readonly data?: unknown;
+  readonly errorUri?: string;
   /** `Retry-After`, in milliseconds, on 429 and 503. */
   readonly retryAfterMs?: number;
 
   constructor(message: string, fields: ApiErrorFields = {}) {
     super(message, fields);
-    if (fields.method != null) this.method = fields.method;
-    if (fields.path != null) this.path = fields.path;
     if (fields.properties != null) this.properties = fields.properties;
+    if (fields.data != null) this.data = fields.data;
+    if (fields.errorUri != null) this.errorUri = fields.errorUri;
     if (fields.retryAfterMs != null) this.retryAfterMs = fields.retryAfterMs;
   }
+}
+
+export interface TimeoutErrorFields extends PayseraErrorFields {
+  timeoutMs?: number;
 }
 
 export class InvalidStateError extends ApiError {}
@@ -89,35 +110,68 @@ export class AuthenticationError extends ApiError {}
 export class InvalidParametersError extends ApiError {}
 export class RateLimitError extends ApiError {}
 export class TransportError extends PayseraError {}
-export class TimeoutError extends TransportError {}
+export class TimeoutError extends TransportError {
+  /** The timeout that expired, in milliseconds. */
+  readonly timeoutMs?: number;
+
+  constructor(message: string, fields: TimeoutErrorFields = {}) {
+    super(message, fields);
+    if (fields.timeoutMs != null) this.timeoutMs = fields.timeoutMs;
+  }
+}
 export class DecodeError extends PayseraError {}
 export class InvalidInputError extends PayseraError {}
 export class InvalidQrCodeError extends InvalidInputError {}
+/** The object cannot do this now: the sandbox is stopped, the cashier already running. */
+export class LifecycleError extends PayseraError {}
+/** A local operating-system failure outside any request (the sandbox cannot bind its port). */
+export class IoError extends PayseraError {}
+/** The cashier's store file cannot be read or written (permissions, disk full, a corrupt line). */
+export class StoreError extends IoError {}
+/** Something that should not happen did: a bug worth reporting. */
+export class InternalError extends PayseraError {}
 
 /** Marks a native error envelope; keep in sync with `src/error.rs`. */
 const MARK = '\u0001paysera-scanpay:';
 
-const API_CLASSES: Record<string, typeof ApiError> = {
+type ErrorClass = new (message: string, fields: ApiErrorFields & TimeoutErrorFields) => PayseraError;
+
+/** The core's error kinds (`ErrorKind` in core/src/error.rs), each to its class. */
+const CLASSES: Record<string, ErrorClass> = {
+  api: ApiError,
   invalid_state: InvalidStateError,
   not_found: NotFoundError,
-  unauthorized: AuthenticationError,
-  invalid_timestamp: AuthenticationError,
-  invalid_grant: AuthenticationError,
+  authentication: AuthenticationError,
   invalid_parameters: InvalidParametersError,
-  invalid_request: InvalidParametersError,
-  rate_limit_exceeded: RateLimitError,
+  rate_limit: RateLimitError,
+  transport: TransportError,
+  timeout: TimeoutError,
+  decode: DecodeError,
+  invalid_input: InvalidInputError,
+  invalid_qr: InvalidQrCodeError,
+  lifecycle: LifecycleError,
+  io: IoError,
+  store: StoreError,
+  internal: InternalError,
 };
 
-const STATUS_CLASSES: Record<number, typeof ApiError> = {
-  401: AuthenticationError,
-  404: NotFoundError,
-  409: InvalidStateError,
-  429: RateLimitError,
-};
-
-interface Envelope extends ApiErrorFields {
+/** The core's `ErrorInfo`, as the native layer forwards it (null for absent). */
+interface Envelope {
   kind: string;
   message: string;
+  code?: string | null;
+  status?: number | null;
+  correlation_id?: string | null;
+  retryable?: boolean | null;
+  outcome_unknown?: boolean | null;
+  retry_after_ms?: number | null;
+  method?: string | null;
+  path?: string | null;
+  timeout_ms?: number | null;
+  description?: string | null;
+  error_uri?: string | null;
+  properties?: Record<string, unknown> | null;
+  data?: unknown;
 }
 
 /** The message of a native error envelope, else undefined. Duck-typed: napi creates errors in
@@ -136,25 +190,24 @@ export function isAbort(error: unknown): boolean {
 export function fromNative(error: unknown): unknown {
   const text = envelope(error);
   if (text === undefined) return error;
-  const raw = JSON.parse(text) as Envelope;
-  // The envelope uses null for "absent"; the error objects leave absent fields out.
-  const e = Object.fromEntries(Object.entries(raw).filter(([, v]) => v != null)) as Envelope;
-  switch (e.kind) {
-    case 'api': {
-      const Class = API_CLASSES[e.code ?? ''] ?? STATUS_CLASSES[e.statusCode ?? 0] ?? ApiError;
-      return new Class(e.message, e);
-    }
-    case 'transport':
-      return new TransportError(e.message, e);
-    case 'timeout':
-      return new TimeoutError(e.message, e);
-    case 'decode':
-      return new DecodeError(e.message, e);
-    case 'qr':
-      return new InvalidQrCodeError(e.message, e);
-    default:
-      return new InvalidInputError(e.message, e);
-  }
+  const e = JSON.parse(text) as Envelope;
+  const Class = CLASSES[e.kind] ?? PayseraError;
+  const fields: ApiErrorFields & TimeoutErrorFields = {
+    code: e.code ?? undefined,
+    statusCode: e.status ?? undefined,
+    correlationId: e.correlation_id ?? undefined,
+    retryable: e.retryable ?? undefined,
+    outcomeUnknown: e.outcome_unknown ?? undefined,
+    method: e.method ?? undefined,
+    path: e.path ?? undefined,
+    description: e.description ?? undefined,
+    errorUri: e.error_uri ?? undefined,
+    properties: e.properties ?? undefined,
+    data: e.data ?? undefined,
+    retryAfterMs: e.retry_after_ms ?? undefined,
+    timeoutMs: e.timeout_ms ?? undefined,
+  };
+  return new Class(e.message, fields);
 }
 
 /** Calls a synchronous native function, converting what it throws. */
@@ -164,4 +217,21 @@ export function sync<T>(f: () => T): T {
   } catch (error) {
     throw fromNative(error);
   }
+}
+
+/**
+ * The error the core error described by `record` becomes, through the same path as real
+ * errors (`Error::from_record` in the core; `tests/data/errors.json` holds examples). For the
+ * error-contract tests; not part of the public API.
+ * @internal
+ */
+export function errorForTest(record: object): PayseraError {
+  try {
+    native.errorForTest(JSON.stringify(record));
+  } catch (error) {
+    const converted = fromNative(error);
+    if (converted instanceof PayseraError) return converted;
+    throw converted; // a record the core refused
+  }
+  throw new Error('errorForTest: the native call did not fail');
 }

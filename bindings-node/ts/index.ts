@@ -15,13 +15,17 @@ export {
   InvalidParametersError,
   InvalidQrCodeError,
   InvalidStateError,
+  InternalError,
+  IoError,
+  LifecycleError,
   NotFoundError,
   PayseraError,
   RateLimitError,
+  StoreError,
   TimeoutError,
   TransportError,
 } from './errors';
-export type { ApiErrorFields, PayseraErrorFields } from './errors';
+export type { ApiErrorFields, PayseraErrorFields, TimeoutErrorFields } from './errors';
 export { MacSigner } from './mac';
 export type { ExtParams, Signature, SignRequest } from './mac';
 export type * from './models';

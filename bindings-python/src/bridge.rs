@@ -16,12 +16,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use paysera_scanpay::Error;
-use pyo3::exceptions::PyRuntimeError;
+use paysera_scanpay::error::ErrorKind;
 use pyo3::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::convert::{error, to_py};
+use crate::convert::{error, error_of, to_py};
 use crate::logging;
 use crate::wakeup::{self, Wakeup};
 
@@ -37,8 +37,15 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The core's process-wide runtime (created on first use, re-created after `fork()`).
 pub fn runtime() -> PyResult<(Arc<tokio::runtime::Runtime>, u64)> {
-    paysera_scanpay::runtime::get()
-        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the async runtime: {e}")))
+    paysera_scanpay::runtime::get().map_err(|e| {
+        Python::attach(|py| {
+            error_of(
+                py,
+                ErrorKind::Io,
+                format!("cannot start the async runtime: {e}"),
+            )
+        })
+    })
 }
 
 /// The current runtime generation (0 before any runtime exists in this process).
@@ -47,8 +54,12 @@ pub fn runtime_generation() -> u64 {
     paysera_scanpay::runtime::generation()
 }
 
-fn lost() -> PyErr {
-    PyRuntimeError::new_err("the request task ended without a result (it panicked or was aborted)")
+fn lost(py: Python<'_>) -> PyErr {
+    error_of(
+        py,
+        ErrorKind::Internal,
+        "the request task ended without a result (it panicked or was aborted)",
+    )
 }
 
 fn outcome_to_py(py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
@@ -75,7 +86,7 @@ impl Call {
         let future = async move {
             let value = future.await?;
             serde_json::to_value(value)
-                .map_err(|e| Error::InvalidInput(format!("cannot encode the response: {e}")))
+                .map_err(|e| Error::Internal(format!("cannot encode the response: {e}")))
         };
         Call {
             future: Mutex::new(Some(Box::pin(future))),
@@ -83,9 +94,11 @@ impl Call {
     }
 
     fn take(&self) -> PyResult<BoxFuture> {
-        lock(&self.future)
-            .take()
-            .ok_or_else(|| PyRuntimeError::new_err("this call has already been run"))
+        lock(&self.future).take().ok_or_else(|| {
+            Python::attach(|py| {
+                error_of(py, ErrorKind::Lifecycle, "this call has already been run")
+            })
+        })
     }
 }
 
@@ -115,7 +128,7 @@ impl Call {
                         return Err(interrupt);
                     }
                 }
-                Err(RecvTimeoutError::Disconnected) => return Err(lost()),
+                Err(RecvTimeoutError::Disconnected) => return Err(lost(py)),
             }
         }
     }
@@ -243,7 +256,7 @@ impl Completions {
         for (token, outcome) in items {
             let converted = match outcome {
                 Some(outcome) => outcome_to_py(py, outcome),
-                None => Err(lost()),
+                None => Err(lost(py)),
             };
             out.push(match converted {
                 Ok(value) => (token, true, value),

@@ -19,9 +19,10 @@ use std::time::Duration;
 use paysera_scanpay::engine::{
     Engine, EngineConfig, Event, FileStore, MemoryStore, Merchant, Store,
 };
+use paysera_scanpay::error::ErrorKind;
 use paysera_scanpay::models::{ConfirmPrices, Payment, Spot, Transaction};
 use paysera_scanpay::{Client, Error};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,7 +31,7 @@ use tokio::sync::oneshot;
 
 use crate::bridge::{lock, runtime};
 use crate::client::NativeClient;
-use crate::convert::{error, to_py};
+use crate::convert::{error, error_of, to_py};
 use crate::logging;
 use crate::wakeup::{self, Wakeup};
 
@@ -297,7 +298,9 @@ impl NativeRun {
                         ("failed", error(py, &e).into_value(py).into(), None)
                     }
                     Item::Done(None) => {
-                        let lost = PyRuntimeError::new_err(
+                        let lost = error_of(
+                            py,
+                            ErrorKind::Internal,
                             "the cashier's task ended without a result (it panicked or was aborted)",
                         );
                         ("failed", lost.into_value(py).into(), None)
@@ -473,13 +476,20 @@ impl NativeCashier {
             .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
             .is_err()
         {
-            return Err(PyRuntimeError::new_err("the cashier is already running"));
+            return Err(error_of(
+                py,
+                ErrorKind::Lifecycle,
+                "the cashier is already running",
+            ));
         }
         let inbox = match Inbox::new() {
             Ok(inbox) => Arc::new(inbox),
             Err(e) => {
                 current.busy.store(false, Ordering::SeqCst);
-                return Err(e.into());
+                return Err(error(
+                    py,
+                    &Error::Io(format!("cannot start the cashier: {e}")),
+                ));
             }
         };
         *lock(&current.route.0) = Some(inbox.clone());
@@ -498,7 +508,7 @@ impl NativeCashier {
             } else {
                 match engine.run_once().await {
                     Ok(report) => serde_json::to_value(report)
-                        .map_err(|e| Error::InvalidInput(format!("cannot encode the report: {e}"))),
+                        .map_err(|e| Error::Internal(format!("cannot encode the report: {e}"))),
                     Err(e) => Err(e),
                 }
             };

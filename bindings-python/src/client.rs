@@ -4,16 +4,21 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use paysera_scanpay::error::ErrorKind;
 use paysera_scanpay::models::{ConfirmPrices, Spot, Transaction, TransactionRequest};
 use paysera_scanpay::{
     Client, MacCredentials, Paginator, SpotQuery, SpotStatus, TransactionQuery, TransactionStatus,
 };
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::bridge::{Call, lock, runtime};
-use crate::convert::{error, from_py};
+use crate::convert::{error, error_of, from_py};
 use crate::signing::bytes_arg;
+
+fn closed() -> PyErr {
+    Python::attach(|py| error_of(py, ErrorKind::Lifecycle, "the client is closed"))
+}
 
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value)
@@ -53,7 +58,7 @@ impl NativeClient {
         let mut state = lock(&self.state);
         let current = state
             .as_mut()
-            .ok_or_else(|| PyRuntimeError::new_err("the client is closed"))?;
+            .ok_or_else(|| error_of(py, ErrorKind::Lifecycle, "the client is closed"))?;
         if current.generation != generation {
             if current.generation != 0 {
                 let fresh = current.client.reconnect().map_err(|e| error(py, &e))?;
@@ -319,7 +324,7 @@ impl NativeClient {
         lock(&self.state)
             .as_ref()
             .map(|c| f(&c.client))
-            .ok_or_else(|| PyRuntimeError::new_err("the client is closed"))
+            .ok_or_else(closed)
     }
 }
 
@@ -365,9 +370,8 @@ impl Pager {
                 Pages::Spots(p) => p.next_page().await?.map(serde_json::to_value),
                 Pages::Transactions(p) => p.next_page().await?.map(serde_json::to_value),
             };
-            page.transpose().map_err(|e| {
-                paysera_scanpay::Error::InvalidInput(format!("cannot encode a page: {e}"))
-            })
+            page.transpose()
+                .map_err(|e| paysera_scanpay::Error::Internal(format!("cannot encode a page: {e}")))
         })
     }
 }

@@ -3,6 +3,7 @@
 
 use paysera_scanpay::Error;
 use paysera_scanpay::engine::{Event, Record, TickReport};
+use paysera_scanpay::error::{ErrorInfo, ErrorKind};
 use paysera_scanpay::models::{
     Allowance, AllowanceLimit, CallbackEvent, CheckIn, Metadata, Money, Order, Payment, PlaceInfo,
     Reserve, Spot, SpotList, Transaction, TransactionAllowance, TransactionList,
@@ -10,7 +11,6 @@ use paysera_scanpay::models::{
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -36,67 +36,39 @@ pub fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyRes
     })
 }
 
-/// The `paysera_scanpay.errors` exception for a core error. Its fields come from the core's
-/// accessors; the message is the core's `Display`, which never contains a secret.
+/// The `paysera_scanpay.errors` exception for a core error.
 pub fn error(py: Python<'_>, e: &Error) -> PyErr {
-    let fields = || -> PyResult<Bound<'_, PyDict>> {
-        let f = PyDict::new(py);
-        f.set_item("message", e.to_string())?;
-        f.set_item("code", e.code())?;
-        f.set_item("status", e.http_status())?;
-        f.set_item("correlation_id", e.correlation_id())?;
-        f.set_item("retryable", e.is_retryable())?;
-        f.set_item("outcome_unknown", e.outcome_unknown())?;
-        let kind = match e {
-            Error::Api(a) => {
-                f.set_item("description", &a.description)?;
-                f.set_item("error_uri", &a.uri)?;
-                f.set_item("properties", to_py(py, &a.properties)?)?;
-                f.set_item("data", to_py(py, &a.data)?)?;
-                f.set_item("retry_after", a.retry_after.map(|d| d.as_secs_f64()))?;
-                f.set_item("method", &a.method)?;
-                f.set_item("path", &a.path)?;
-                "api"
-            }
-            Error::Transport { method, path, .. } | Error::Decode { method, path, .. } => {
-                f.set_item("method", method)?;
-                f.set_item("path", path)?;
-                if matches!(e, Error::Decode { .. }) {
-                    "decode"
-                } else {
-                    "transport"
-                }
-            }
-            Error::Timeout {
-                method,
-                path,
-                timeout,
-                ..
-            } => {
-                f.set_item("method", method)?;
-                f.set_item("path", path)?;
-                f.set_item("timeout", timeout.as_secs_f64())?;
-                "timeout"
-            }
-            _ => "invalid_input",
-        };
-        f.set_item("kind", kind)?;
-        Ok(f)
-    };
-    raise(py, fields())
+    forward(py, &e.info())
 }
 
-/// Builds an exception from a dict of fields with the Python factory (`errors._from_native`).
-pub fn raise(py: Python<'_>, fields: PyResult<Bound<'_, PyDict>>) -> PyErr {
+/// The one place core errors cross to Python: the core's [`ErrorInfo`] (kind, message, code and
+/// fields; the message is the core's `Display`, which never contains a secret) becomes a dict,
+/// and `errors._from_native` picks the class from `kind` with a table.
+pub fn forward(py: Python<'_>, info: &ErrorInfo) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let factory = FROM_NATIVE.get_or_try_init(py, || {
             py.import("paysera_scanpay.errors")?
                 .getattr("_from_native")
                 .map(Bound::unbind)
         })?;
-        Ok(PyErr::from_value(factory.bind(py).call1((fields?,))?))
+        Ok(PyErr::from_value(
+            factory.bind(py).call1((to_py(py, info)?,))?,
+        ))
     };
     build().unwrap_or_else(|e| e)
+}
+
+/// A core error of a kind this binding reports itself (closed client, lost task, ...).
+pub fn error_of(py: Python<'_>, kind: ErrorKind, message: impl Into<String>) -> PyErr {
+    forward(py, &ErrorInfo::new(kind, message))
+}
+
+/// The exception the core error described by `record` (JSON, see `Error::from_record`) becomes:
+/// the error-contract tests (`tests/data/errors.json`) run every kind through [`forward`].
+#[pyfunction]
+pub fn error_for_test(py: Python<'_>, record: &str) -> PyResult<Py<PyAny>> {
+    let e = Error::from_record(record).map_err(pyo3::exceptions::PyValueError::new_err)?;
+    Ok(error(py, &e).into_value(py).into_any())
 }
 
 /// Decodes `data` as the core model `kind` and encodes it back: the wire JSON the core would

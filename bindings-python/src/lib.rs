@@ -38,6 +38,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(signing::verify_callback, m)?)?;
     m.add_function(wrap_pyfunction!(signing::parse_callback_form, m)?)?;
     m.add_function(wrap_pyfunction!(convert::normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::error_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(qr::qr_spot, m)?)?;
     m.add_function(wrap_pyfunction!(qr::qr_transaction, m)?)?;
     m.add_function(wrap_pyfunction!(qr::qr_wallet, m)?)?;

@@ -1,20 +1,14 @@
 //! QR codes: build, parse and render (`paysera_scanpay.qr`).
 
+use paysera_scanpay::Error;
 use paysera_scanpay::qr::{QrCode, QrError, RenderOptions};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::PyBytes;
 
-use crate::convert::{raise, to_py};
+use crate::convert::{error, to_py};
 
 fn invalid_qr(py: Python<'_>, reason: &str) -> PyErr {
-    let fields = PyDict::new(py);
-    let filled = (|| {
-        fields.set_item("kind", "invalid_qr")?;
-        fields.set_item("code", "invalid_qr_code")?;
-        fields.set_item("message", reason)?;
-        Ok(fields)
-    })();
-    raise(py, filled)
+    error(py, &Error::InvalidQr(reason.to_owned()))
 }
 
 fn qr_error(py: Python<'_>, e: &QrError) -> PyErr {

@@ -6,28 +6,21 @@ use std::sync::Mutex;
 use paysera_sandbox::{
     ApiFailure, Autopilot, FaultRule, RateLimit, Sandbox, SandboxConfig, SpotRef,
 };
+use paysera_scanpay::Error;
+use paysera_scanpay::error::ErrorKind;
 use paysera_scanpay::models::PlaceInfo;
-use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use serde::Serialize;
 
 use crate::bridge::{lock, runtime};
-use crate::convert::{from_py, raise, to_py};
+use crate::convert::{error, error_of, from_py, to_py};
 use crate::logging;
 
-fn failure(py: Python<'_>, e: &ApiFailure) -> PyErr {
-    let fields = || -> PyResult<Bound<'_, PyDict>> {
-        let f = PyDict::new(py);
-        f.set_item("kind", "api")?;
-        f.set_item("message", e.to_string())?;
-        f.set_item("status", e.status)?;
-        f.set_item("code", e.code)?;
-        f.set_item("description", &e.description)?;
-        f.set_item("properties", to_py(py, &e.properties)?)?;
-        Ok(f)
-    };
-    raise(py, fields())
+fn failure(py: Python<'_>, e: ApiFailure) -> PyErr {
+    error(
+        py,
+        &Error::refused(e.status, e.code, e.description, e.properties),
+    )
 }
 
 /// A spot id, or the text of its QR code.
@@ -71,8 +64,8 @@ impl NativeSandbox {
         let running = lock(&self.running);
         let running = running
             .as_ref()
-            .ok_or_else(|| PyRuntimeError::new_err("the sandbox is stopped"))?;
-        let value = f(&running.sandbox).map_err(|e| failure(py, &e))?;
+            .ok_or_else(|| error_of(py, ErrorKind::Lifecycle, "the sandbox is stopped"))?;
+        let value = f(&running.sandbox).map_err(|e| failure(py, e))?;
         to_py(py, &value)
     }
 }
@@ -108,7 +101,7 @@ impl NativeSandbox {
         logging::refresh_level(py);
         let sandbox = py
             .detach(|| rt.block_on(Sandbox::start(config)))
-            .map_err(|e| PyOSError::new_err(format!("cannot start the sandbox: {e}")))?;
+            .map_err(|e| error(py, &Error::Io(format!("cannot start the sandbox: {e}"))))?;
         logging::flush(py);
         Ok(Self {
             base_url: sandbox.base_url().to_owned(),

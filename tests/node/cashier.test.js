@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { Cashier, InvalidInputError, PayseraError } = require('paysera-scanpay');
+const { Cashier, InvalidInputError, LifecycleError, PayseraError, StoreError } = require('paysera-scanpay');
 const { Sandbox } = require('paysera-scanpay/testing');
 const { eventually } = require('./helpers');
 
@@ -304,7 +304,7 @@ describe('start, stop and AbortSignal', () => {
   test('one loop per cashier', async () => {
     const { cashier: c } = cashier({ pollIntervalMs: 5 });
     const running = c.start();
-    await expect(c.start()).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(c.start()).rejects.toBeInstanceOf(LifecycleError);
     await expect(c.runOnce()).rejects.toThrow('already running');
     c.stop();
     await running;
@@ -344,6 +344,6 @@ test('bad options are refused before anything runs', () => {
   expect(() => new Cashier(client, { ...ok, pageSize: 500 })).toThrow(/page_size 500/);
   expect(() => new Cashier(client, { ...ok, concurrency: 0 })).toThrow(PayseraError);
   expect(() => new Cashier(client, { ...ok, store: { file: '/nonexistent/dir/cashier.log' } })).toThrow(
-    InvalidInputError,
+    StoreError, // a disk problem, not bad input
   );
 });

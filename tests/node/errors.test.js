@@ -8,11 +8,15 @@ const {
   InvalidParametersError,
   InvalidQrCodeError,
   InvalidStateError,
+  IoError,
+  LifecycleError,
   NotFoundError,
   PayseraError,
   RateLimitError,
+  StoreError,
   TimeoutError,
   TransportError,
+  Cashier,
   qr,
 } = require('paysera-scanpay');
 const { Sandbox } = require('paysera-scanpay/testing');
@@ -176,4 +180,37 @@ test('InvalidQrCodeError: a code that is not a Paysera code', () => {
 test('sandbox refusals use the same classes', () => {
   expect(() => sandbox.confirm('NoSuchKey123')).toThrow(NotFoundError);
   expect(() => sandbox.scan(999)).toThrow(NotFoundError);
+});
+
+test('TransportError keeps the method and path of the request', async () => {
+  const stopped = await Sandbox.start();
+  const url = stopped.baseUrl;
+  await stopped.stop();
+  const e = await rejection(new Client({ clientId: 'a', macKey: 'b', baseUrl: url, retries: 0 }).getTransaction('K1'));
+  expect(e).toMatchObject({ method: 'GET', path: '/rest/v1/transaction/K1', retryable: true });
+});
+
+test('LifecycleError: a stopped sandbox; IoError: a port already taken', async () => {
+  const other = await Sandbox.start();
+  await other.stop();
+  expect(() => other.confirm('K')).toThrow(LifecycleError);
+  const port = Number(new URL(sandbox.baseUrl).port);
+  const e = await rejection(Sandbox.start({ port }));
+  expect(e).toBeInstanceOf(IoError);
+  expect(e).toMatchObject({ code: 'io_error' });
+  expect(e.message).toContain('cannot start the sandbox');
+});
+
+test('StoreError: the store file cannot be opened (not an InvalidInputError)', () => {
+  const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'store-'));
+  let e;
+  try {
+    new Cashier(client, { price: async () => null, onEvent: async () => {}, store: { file: dir } });
+  } catch (error) {
+    e = error;
+  }
+  expect(e).toBeInstanceOf(StoreError);
+  expect(e).toBeInstanceOf(IoError);
+  expect(e).not.toBeInstanceOf(InvalidInputError);
+  expect(e.code).toBe('store_error');
 });

@@ -30,6 +30,7 @@ from paysera_scanpay import (
     Payment,
     PayseraError,
     Spot,
+    StoreError,
     TickReport,
     Transaction,
 )
@@ -551,7 +552,7 @@ def test_bad_options_are_refused_before_anything_runs(client: Client, tmp_path: 
         make(requests_per_minute=-1)
     with pytest.raises(ValueError, match="poll_interval"):
         make(poll_interval=-1)
-    with pytest.raises(InvalidInputError, match="cannot"):
+    with pytest.raises(StoreError, match="cannot"):  # an OSError, not bad input
         make(store=tmp_path / "missing" / "cashier.log")
     with pytest.raises(TypeError, match="pickled"):
         pickle.dumps(make())

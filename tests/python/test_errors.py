@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import pickle
 import socket
+from pathlib import Path
 from typing import Iterator
 
 import paysera_scanpay as ps
@@ -191,6 +192,40 @@ def test_the_tree() -> None:
         assert issubclass(base, ps.PayseraError)
     assert issubclass(ps.TimeoutError, ps.TransportError)
     assert issubclass(ps.InvalidQrCodeError, ValueError)
+    # The kinds that used to be builtins keep their builtin base, so old `except`s still work.
+    assert issubclass(ps.LifecycleError, RuntimeError)
+    assert issubclass(ps.InternalError, RuntimeError)
+    assert issubclass(ps.StoreError, ps.IoError) and issubclass(ps.IoError, OSError)
+    assert not issubclass(ps.StoreError, ValueError)
     # Raised by hand (e.g. in a user's test double), they still carry a code and pickle.
     e = ps.NotFoundError("gone", status=404)
     assert e.code == "not_found" and pickle.loads(pickle.dumps(e)).status == 404
+
+
+def test_lifecycle(private_sandbox: Sandbox) -> None:
+    client = private_sandbox.client()
+    client.close()
+    with pytest.raises(ps.LifecycleError, match="closed") as info:
+        client.list_spots()
+    _check(info.value, ps.LifecycleError, "lifecycle_error")
+    assert isinstance(info.value, RuntimeError)
+    stopped = Sandbox()
+    stopped.close()
+    with pytest.raises(RuntimeError, match="stopped"):
+        stopped.transactions()
+
+
+def test_sandbox_start_failure_is_an_os_error(private_sandbox: Sandbox) -> None:
+    port = int(private_sandbox.base_url.rsplit(":", 1)[1])
+    with pytest.raises(OSError) as info:
+        Sandbox(port=port)
+    _check(info.value, ps.IoError, "io_error")
+    assert "cannot start the sandbox" in str(info.value)
+
+
+def test_store_errors_are_os_errors(private_sandbox: Sandbox, tmp_path: Path) -> None:
+    client = private_sandbox.client()
+    with pytest.raises(OSError) as info:
+        ps.Cashier(client, lambda spot: None, lambda event: None, store=str(tmp_path))
+    _check(info.value, ps.StoreError, "store_error")
+    assert str(tmp_path) in str(info.value)

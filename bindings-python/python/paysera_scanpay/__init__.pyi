@@ -16,13 +16,17 @@ from .client import Client as Client
 from .errors import ApiError as ApiError
 from .errors import AuthenticationError as AuthenticationError
 from .errors import DecodeError as DecodeError
+from .errors import InternalError as InternalError
 from .errors import InvalidInputError as InvalidInputError
 from .errors import InvalidParametersError as InvalidParametersError
 from .errors import InvalidQrCodeError as InvalidQrCodeError
 from .errors import InvalidStateError as InvalidStateError
+from .errors import IoError as IoError
+from .errors import LifecycleError as LifecycleError
 from .errors import NotFoundError as NotFoundError
 from .errors import PayseraError as PayseraError
 from .errors import RateLimitError as RateLimitError
+from .errors import StoreError as StoreError
 from .errors import TimeoutError as TimeoutError
 from .errors import TransportError as TransportError
 from .models import Allowance as Allowance
@@ -70,10 +74,13 @@ __all__ = [
     "Event",
     "EventKind",
     "Freeze",
+    "InternalError",
     "InvalidInputError",
     "InvalidParametersError",
     "InvalidQrCodeError",
     "InvalidStateError",
+    "IoError",
+    "LifecycleError",
     "MacSigner",
     "Metadata",
     "Money",
@@ -89,6 +96,7 @@ __all__ = [
     "Spot",
     "SpotList",
     "SpotStatus",
+    "StoreError",
     "TickReport",
     "TimeoutError",
     "Transaction",

@@ -11,8 +11,19 @@ the core, which describes requests by method and path, never by their headers or
     ├── TransportError                the request did not complete at the network level
     │   └── TimeoutError              no response in time (also a builtins.TimeoutError)
     ├── DecodeError                   a response arrived but is not what the API promises
-    └── InvalidInputError             rejected before sending (also a ValueError)
-        └── InvalidQrCodeError        not a valid Paysera QR code
+    ├── InvalidInputError             rejected before sending (also a ValueError)
+    │   └── InvalidQrCodeError        not a valid Paysera QR code
+    ├── LifecycleError                closed client, stopped sandbox, cashier already running
+    │                                 (also a RuntimeError)
+    ├── IoError                       a local I/O failure, e.g. the sandbox cannot bind its port
+    │   │                             (also an OSError)
+    │   └── StoreError                the cashier's file store cannot be read or written
+    └── InternalError                 a bug in this package: please report it (also a RuntimeError)
+
+The Rust core classifies every error once: it gives each its ``kind`` and fields, and
+``_CLASSES`` below maps the kind to its class. An API error's kind comes from Paysera's ``error``
+code, else from the HTTP status (401, 404, 409, 429). ``tests/data/errors.json`` holds the contract
+that the Python and Node packages both pass.
 """
 
 from __future__ import annotations
@@ -24,13 +35,17 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "DecodeError",
+    "InternalError",
     "InvalidInputError",
     "InvalidParametersError",
     "InvalidQrCodeError",
     "InvalidStateError",
+    "IoError",
+    "LifecycleError",
     "NotFoundError",
     "PayseraError",
     "RateLimitError",
+    "StoreError",
     "TimeoutError",
     "TransportError",
 ]
@@ -40,8 +55,9 @@ class PayseraError(Exception):
     """Base of every error this package raises.
 
     ``code`` is stable and machine-readable: Paysera's ``error`` for API errors, else
-    ``transport_error``, ``timeout``, ``decode_error``, ``invalid_input`` or
-    ``invalid_qr_code``. ``retryable`` is true only when sending the same request again cannot
+    ``transport_error``, ``timeout``, ``decode_error``, ``invalid_input``, ``invalid_qr_code``,
+    ``lifecycle_error``, ``io_error``, ``store_error`` or ``internal_error``. ``method`` and
+    ``path`` name the request when one was involved (never its headers). ``retryable`` is true only when sending the same request again cannot
     apply it twice; ``outcome_unknown`` when Paysera may have applied it although no success was
     seen (reconcile by reading state before trying again).
     """
@@ -176,33 +192,70 @@ class InvalidQrCodeError(InvalidInputError):
         return self.message
 
 
-_API_CLASSES: Dict[str, Type[ApiError]] = {
+class LifecycleError(PayseraError, RuntimeError):
+    """The object cannot do this now: the client is closed, the sandbox stopped, the cashier
+    already running, an awaitable already awaited."""
+
+    default_code = "lifecycle_error"
+
+
+class IoError(PayseraError, OSError):
+    """A local operating-system failure outside any request, e.g. the sandbox cannot bind its
+    port."""
+
+    default_code = "io_error"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StoreError(IoError):
+    """The cashier's file store cannot be read or written (permissions, disk full, a corrupt
+    line). Nothing about the payments themselves is known to be wrong."""
+
+    default_code = "store_error"
+
+
+class InternalError(PayseraError, RuntimeError):
+    """Something that should not happen did (a task ended without a result, a value could not
+    be encoded): a bug worth reporting."""
+
+    default_code = "internal_error"
+
+
+# The core's error kinds (``ErrorKind`` in core/src/error.rs), each to its class.
+_CLASSES: Dict[str, Type[PayseraError]] = {
+    "api": ApiError,
     "invalid_state": InvalidStateError,
     "not_found": NotFoundError,
-    "unauthorized": AuthenticationError,
-    "invalid_timestamp": AuthenticationError,
-    "invalid_grant": AuthenticationError,
+    "authentication": AuthenticationError,
     "invalid_parameters": InvalidParametersError,
-    "invalid_request": InvalidParametersError,
-    "rate_limit_exceeded": RateLimitError,
-}
-
-_KINDS: Dict[str, Type[PayseraError]] = {
+    "rate_limit": RateLimitError,
     "transport": TransportError,
     "timeout": TimeoutError,
     "decode": DecodeError,
     "invalid_input": InvalidInputError,
     "invalid_qr": InvalidQrCodeError,
+    "lifecycle": LifecycleError,
+    "io": IoError,
+    "store": StoreError,
+    "internal": InternalError,
 }
 
+_API_ONLY = ("description", "error_uri", "properties", "data")
 
-def _from_native(fields: Dict[str, Any]) -> PayseraError:
-    """Builds the exception for a core error (called by the native module)."""
-    kind = fields.pop("kind")
+
+def _from_native(info: Dict[str, Any]) -> PayseraError:
+    """Builds the exception for the core's ``ErrorInfo`` (called by the native module)."""
+    fields = dict(info)
+    cls = _CLASSES.get(fields.pop("kind"), PayseraError)
     message = fields.pop("message")
-    if kind == "api":
-        cls = _API_CLASSES.get(fields.get("code") or "")
-        if cls is None and fields.get("status") == 429:
-            cls = RateLimitError
-        return (cls or ApiError)(message, **fields)
-    return _KINDS[kind](message, **fields)
+    retry_after_ms = fields.pop("retry_after_ms", None)
+    timeout_ms = fields.pop("timeout_ms", None)
+    api = {name: fields.pop(name, None) for name in _API_ONLY}
+    if issubclass(cls, ApiError):
+        api["retry_after"] = None if retry_after_ms is None else retry_after_ms / 1000
+        return cls(message, **api, **fields)
+    if issubclass(cls, TimeoutError):
+        return cls(message, timeout=None if timeout_ms is None else timeout_ms / 1000, **fields)
+    return cls(message, **fields)

@@ -143,7 +143,7 @@ impl std::fmt::Debug for FileStore {
 }
 
 fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
-    Error::InvalidInput(format!("store {}: cannot {what}: {e}", path.display()))
+    Error::Store(format!("store {}: cannot {what}: {e}", path.display()))
 }
 
 impl FileStore {
@@ -175,7 +175,7 @@ impl FileStore {
                         log::warn!(target: "paysera_scanpay", "store {}: ignoring a torn last line", path.display());
                     }
                     Err(e) => {
-                        return Err(Error::InvalidInput(format!(
+                        return Err(Error::Store(format!(
                             "store {}: line {} is corrupt: {e}",
                             path.display(),
                             i + 1
@@ -205,7 +205,7 @@ impl FileStore {
                 let line = serde_json::to_string(&LogLine::Put {
                     record: record.clone(),
                 })
-                .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                .map_err(|e| Error::Internal(format!("cannot encode a store line: {e}")))?;
                 writeln!(f, "{line}").map_err(|e| io_error(&tmp, "write", e))?;
             }
             f.sync_all().map_err(|e| io_error(&tmp, "sync", e))?;
@@ -225,7 +225,8 @@ impl FileStore {
 
     fn append(&self, line: &LogLine) -> Result<(), Error> {
         let mut state = lock(&self.state);
-        let text = serde_json::to_string(line).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let text = serde_json::to_string(line)
+            .map_err(|e| Error::Internal(format!("cannot encode a store line: {e}")))?;
         state
             .file
             .write_all(format!("{text}\n").as_bytes())
