@@ -1,0 +1,147 @@
+//! The state one running sandbox shares between its handle and its HTTP handlers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use paysera_scanpay::callback::CallbackSigner;
+use paysera_scanpay::mac::MacCredentials;
+
+use crate::faults::ActiveRule;
+use crate::state::{ApiFailure, PendingCallback, World};
+use crate::{CallbackRecord, ClientCredentials, FaultRule, JournalEntry, RateLimit};
+
+/// Nonces seen inside the timestamp window, expired in arrival order (O(1) amortized).
+#[derive(Debug, Default)]
+pub(crate) struct NonceCache {
+    seen: HashMap<(String, String), i64>,
+    order: std::collections::VecDeque<(i64, (String, String))>,
+}
+
+impl NonceCache {
+    /// False when `(client, nonce)` was already used within `window` seconds of `now`.
+    pub fn check_and_insert(&mut self, key: (String, String), now: i64, window: i64) -> bool {
+        while let Some((at, _)) = self.order.front() {
+            if *at >= now - window {
+                break;
+            }
+            if let Some((at, old)) = self.order.pop_front()
+                && self.seen.get(&old) == Some(&at)
+            {
+                self.seen.remove(&old);
+            }
+        }
+        if self.seen.contains_key(&key) {
+            return false;
+        }
+        self.seen.insert(key.clone(), now);
+        self.order.push_back((now, key));
+        true
+    }
+
+    pub fn clear(&mut self) {
+        self.seen.clear();
+        self.order.clear();
+    }
+}
+
+/// Per client: start of the current window and requests counted in it.
+pub(crate) type RateWindows = HashMap<String, (i64, u32)>;
+
+pub(crate) struct Shared {
+    pub world: Mutex<World>,
+    pub project_id: u64,
+    pub clients: HashMap<String, MacCredentials>,
+    pub first_client: ClientCredentials,
+    pub window: i64,
+    pub nonces: Mutex<NonceCache>,
+    pub journal: Mutex<Vec<JournalEntry>>,
+    pub faults: Mutex<Vec<ActiveRule>>,
+    pub rate_limit: Mutex<Option<(RateLimit, RateWindows)>>,
+    pub callbacks: Arc<Mutex<Vec<CallbackRecord>>>,
+    pub signer: CallbackSigner,
+    pub http: reqwest::Client,
+    pub runtime: tokio::runtime::Handle,
+    pub base_url: String,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock must not wedge every later test request.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.world)
+    }
+
+    pub fn reset(&self) {
+        *self.world() = World::new(self.project_id);
+        lock(&self.journal).clear();
+        lock(&self.faults).clear();
+        lock(&self.nonces).clear();
+        *lock(&self.rate_limit) = None;
+        lock(&self.callbacks).clear();
+    }
+
+    pub fn inject_fault(&self, rule: FaultRule) -> Result<(), ApiFailure> {
+        rule.validate()
+            .map_err(|e| ApiFailure::invalid_parameter("fault", e))?;
+        lock(&self.faults).push(ActiveRule::new(rule));
+        Ok(())
+    }
+
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) -> Result<(), ApiFailure> {
+        if let Some(l) = limit
+            && (l.requests == 0 || l.per_seconds == 0)
+        {
+            return Err(ApiFailure::invalid_parameter(
+                "rate_limit",
+                "requests and per_seconds must be positive",
+            ));
+        }
+        *lock(&self.rate_limit) = limit.map(|l| (l, HashMap::new()));
+        Ok(())
+    }
+
+    /// POSTs callbacks in the background, as Paysera does after a state change.
+    pub fn deliver(&self, callbacks: Vec<PendingCallback>) {
+        for cb in callbacks {
+            let event = serde_json::json!({
+                "type": cb.event_type,
+                "object": "transaction",
+                "data": cb.transaction,
+            })
+            .to_string();
+            let sign = self.signer.sign(event.as_bytes());
+            let body = format!(
+                "event={}&sign={}",
+                paysera_scanpay::mac::form_urlencode(&event),
+                paysera_scanpay::mac::form_urlencode(&sign)
+            );
+            let http = self.http.clone();
+            let log = self.callbacks.clone();
+            let mut record = CallbackRecord {
+                uri: cb.uri.clone(),
+                event_type: cb.event_type.clone(),
+                transaction_key: cb.transaction.transaction_key.clone(),
+                event,
+                sign,
+                status: None,
+                error: None,
+            };
+            self.runtime.spawn(async move {
+                let result = http
+                    .post(&record.uri)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await;
+                match result {
+                    Ok(resp) => record.status = Some(resp.status().as_u16()),
+                    Err(e) => record.error = Some(e.without_url().to_string()),
+                }
+                lock(&log).push(record);
+            });
+        }
+    }
+}
