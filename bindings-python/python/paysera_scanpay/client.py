@@ -126,7 +126,7 @@ class _BaseClient:
         return self._native.closed
 
     def close(self) -> None:
-        """Closes this client's connections; later calls raise ``RuntimeError``."""
+        """Closes this client's connections; later calls raise ``LifecycleError`` (a ``RuntimeError``)."""
         self._native.close()
 
     def __repr__(self) -> str:

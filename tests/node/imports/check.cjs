@@ -5,7 +5,8 @@ const { Sandbox } = require('paysera-scanpay/testing');
 
 const names = ['Cashier', 'Client', 'MacSigner', 'qr', 'verifyCallback', 'verifyCallbackEvent', 'parseCallbackForm', 'PayseraError',
   'ApiError', 'InvalidStateError', 'NotFoundError', 'AuthenticationError', 'InvalidParametersError', 'RateLimitError',
-  'TransportError', 'TimeoutError', 'DecodeError', 'InvalidInputError', 'InvalidQrCodeError'];
+  'TransportError', 'TimeoutError', 'DecodeError', 'InvalidInputError', 'InvalidQrCodeError', 'LifecycleError', 'IoError',
+  'StoreError', 'InternalError'];
 for (const name of names) assert.ok(pkg[name], `missing export ${name}`);
 assert.equal(pkg.qr.spotCode(1, 'table1'), 'PAYSERA*1:table1');
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 import pkg, { Cashier, Client, MacSigner, NotFoundError, PayseraError, qr, verifyCallback } from 'paysera-scanpay';
+import * as esm from 'paysera-scanpay';
 import { Sandbox } from 'paysera-scanpay/testing';
 
 const require = createRequire(import.meta.url);
@@ -11,6 +12,8 @@ assert.equal(Client, cjs.Client);
 assert.equal(Cashier, cjs.Cashier);
 assert.equal(NotFoundError, cjs.NotFoundError);
 assert.equal(pkg.MacSigner, MacSigner);
+// The ESM entry lists its names by hand: every CommonJS export must be there, as the same object.
+for (const name of Object.keys(cjs)) assert.equal(esm[name], cjs[name], `ESM entry lacks ${name}`);
 assert.equal(Sandbox, require('paysera-scanpay/testing').Sandbox);
 assert.equal(typeof verifyCallback, 'function');
 assert.equal(qr.walletCode(1), 'EVP000000000001');
