@@ -20,6 +20,18 @@ use tokio::sync::watch;
 use crate::convert;
 use crate::error;
 
+/// Paysera's production API host; the default base URL.
+#[napi]
+pub const PRODUCTION_BASE_URL: &str = paysera_scanpay::PRODUCTION_BASE_URL;
+
+/// Paysera's own sandbox host, as named in Paysera's PHP library.
+#[napi]
+pub const SANDBOX_BASE_URL: &str = paysera_scanpay::SANDBOX_BASE_URL;
+
+/// The base URL a `Client` uses unless given one.
+#[napi]
+pub const DEFAULT_BASE_URL: &str = paysera_scanpay::DEFAULT_BASE_URL;
+
 /// Cancels the native calls it is passed to. One per `AbortSignal`.
 #[napi]
 pub struct CancelToken {

@@ -15,10 +15,20 @@ import type {
 } from './models';
 import native = require('./native');
 
+/** Paysera's production API host: `https://wallet.paysera.com`. */
+export const PRODUCTION_BASE_URL: string = native.PRODUCTION_BASE_URL;
+/**
+ * Paysera's own sandbox host, `https://wallet-sandbox.paysera.com`, as named in Paysera's PHP
+ * library. Ask Paysera whether it serves Scan and Pay for your account (see docs/going-live.md).
+ */
+export const SANDBOX_BASE_URL: string = native.SANDBOX_BASE_URL;
+/** The base URL a `Client` uses unless given one: {@link PRODUCTION_BASE_URL}. */
+export const DEFAULT_BASE_URL: string = native.DEFAULT_BASE_URL;
+
 export interface ClientOptions {
   clientId: string;
   macKey: string;
-  /** `https://wallet.paysera.com` by default; a sandbox or proxy URL otherwise. */
+  /** {@link DEFAULT_BASE_URL} by default; {@link SANDBOX_BASE_URL}, the simulator or a proxy otherwise. */
   baseUrl?: string;
   /** Whole-request timeout per attempt; default 30 000. */
   timeoutMs?: number;

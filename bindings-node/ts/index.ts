@@ -5,7 +5,7 @@
 export { verifyCallback, verifyCallbackEvent, parseCallbackForm } from './callback';
 export { Cashier } from './cashier';
 export type { Awaitable, CashierOptions, CashierRecord, Event, EventKind, Money, TickReport } from './cashier';
-export { Client } from './client';
+export { Client, DEFAULT_BASE_URL, PRODUCTION_BASE_URL, SANDBOX_BASE_URL } from './client';
 export type { CallOptions, ClientOptions, ConfirmOptions, ListSpotsOptions, ListTransactionsOptions } from './client';
 export {
   ApiError,

@@ -24,6 +24,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_BASE_URL", paysera_scanpay::DEFAULT_BASE_URL)?;
+    m.add("PRODUCTION_BASE_URL", paysera_scanpay::PRODUCTION_BASE_URL)?;
+    m.add("SANDBOX_BASE_URL", paysera_scanpay::SANDBOX_BASE_URL)?;
     m.add_class::<bridge::Call>()?;
     m.add_class::<bridge::Completions>()?;
     m.add_class::<bridge::TaskHandle>()?;

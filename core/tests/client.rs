@@ -702,3 +702,21 @@ async fn rejects_bad_base_urls() {
         .unwrap();
     assert_eq!(c.base_url(), "http://127.0.0.1:1/prefix");
 }
+
+#[test]
+fn named_base_urls_are_paysera_hosts() {
+    use paysera_scanpay::{DEFAULT_BASE_URL, PRODUCTION_BASE_URL, SANDBOX_BASE_URL};
+    assert_eq!(PRODUCTION_BASE_URL, "https://wallet.paysera.com");
+    assert_eq!(SANDBOX_BASE_URL, "https://wallet-sandbox.paysera.com");
+    assert_eq!(DEFAULT_BASE_URL, PRODUCTION_BASE_URL);
+    let creds = MacCredentials::new("id", KEY).unwrap();
+    assert_eq!(
+        Client::new(creds.clone()).unwrap().base_url(),
+        PRODUCTION_BASE_URL
+    );
+    let sandbox = Client::builder(creds)
+        .base_url(SANDBOX_BASE_URL)
+        .build()
+        .unwrap();
+    assert_eq!(sandbox.base_url(), SANDBOX_BASE_URL);
+}

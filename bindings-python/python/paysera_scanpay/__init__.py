@@ -17,6 +17,8 @@ _LAZY = {
     "Client": "client",
     "AsyncClient": "client",
     "DEFAULT_BASE_URL": "client",
+    "PRODUCTION_BASE_URL": "client",
+    "SANDBOX_BASE_URL": "client",
     "MacSigner": "_native",
     "verify_callback": "callbacks",
     "CallbackVerifier": "callbacks",

@@ -11,6 +11,8 @@ from .cashier import Event as Event
 from .cashier import EventKind as EventKind
 from .cashier import TickReport as TickReport
 from .client import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+from .client import PRODUCTION_BASE_URL as PRODUCTION_BASE_URL
+from .client import SANDBOX_BASE_URL as SANDBOX_BASE_URL
 from .client import AsyncClient as AsyncClient
 from .client import Client as Client
 from .errors import ApiError as ApiError
@@ -57,6 +59,8 @@ __version__: str
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "PRODUCTION_BASE_URL",
+    "SANDBOX_BASE_URL",
     "Allowance",
     "AllowanceLimit",
     "AllowanceStatus",

@@ -4,6 +4,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, f
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "PRODUCTION_BASE_URL",
+    "SANDBOX_BASE_URL",
     "Call",
     "CallbackVerifier",
     "Completions",
@@ -33,6 +35,8 @@ __all__ = [
 
 __version__: str
 DEFAULT_BASE_URL: str
+PRODUCTION_BASE_URL: str
+SANDBOX_BASE_URL: str
 
 @final
 class Call:

@@ -37,9 +37,14 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncClient", "Client"]
+__all__ = ["DEFAULT_BASE_URL", "PRODUCTION_BASE_URL", "SANDBOX_BASE_URL", "AsyncClient", "Client"]
 
-#: Paysera's production API.
+#: Paysera's production API, ``https://wallet.paysera.com``.
+PRODUCTION_BASE_URL: str = _native.PRODUCTION_BASE_URL
+#: Paysera's own sandbox host, ``https://wallet-sandbox.paysera.com``, as named in Paysera's PHP
+#: library. Ask Paysera whether it serves Scan and Pay for your account (docs/going-live.md).
+SANDBOX_BASE_URL: str = _native.SANDBOX_BASE_URL
+#: The base URL a client uses unless given one: ``PRODUCTION_BASE_URL``.
 DEFAULT_BASE_URL: str = _native.DEFAULT_BASE_URL
 
 T = TypeVar("T")

@@ -44,7 +44,22 @@ use query::check_key;
 use transport::{Call, decode, http_client};
 
 /// Paysera's production API host.
-pub const DEFAULT_BASE_URL: &str = "https://wallet.paysera.com";
+pub const PRODUCTION_BASE_URL: &str = "https://wallet.paysera.com";
+/// Paysera's own sandbox host, as named in Paysera's PHP library
+/// (`paysera/lib-wallet-php-client`). Ask Paysera whether it serves Scan and Pay for your account.
+///
+/// ```
+/// use paysera_scanpay::{Client, MacCredentials, SANDBOX_BASE_URL};
+///
+/// let client = Client::builder(MacCredentials::new("id", "key").unwrap())
+///     .base_url(SANDBOX_BASE_URL)
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.base_url(), "https://wallet-sandbox.paysera.com");
+/// ```
+pub const SANDBOX_BASE_URL: &str = "https://wallet-sandbox.paysera.com";
+/// The base URL a client uses unless told otherwise: [`PRODUCTION_BASE_URL`].
+pub const DEFAULT_BASE_URL: &str = PRODUCTION_BASE_URL;
 const REST_ROOT: &str = "/rest/v1";
 const CORRELATION_HEADER: &str = "paysera-correlation-id";
 
