@@ -720,3 +720,57 @@ fn named_base_urls_are_paysera_hosts() {
         .unwrap();
     assert_eq!(sandbox.base_url(), SANDBOX_BASE_URL);
 }
+
+#[tokio::test]
+async fn empty_success_bodies_are_read_back() {
+    let mock = Mock::start(vec![
+        reply(200, "{}"),
+        reply(200, &transaction_json("K5", "confirmed")),
+        reply(200, ""),
+        reply(200, &transaction_json("K6", "revoked")),
+        reply(200, "[]"),
+        reply(200, r#"{"id":7,"status":"closed"}"#),
+    ])
+    .await;
+    let client = mock.client(0);
+    let confirmed = client.confirm_transaction("K5", None).await.unwrap();
+    assert_eq!(confirmed.transaction_key, "K5");
+    assert_eq!(confirmed.status, TransactionStatus::Confirmed);
+    let revoked = client.revoke_transaction("K6").await.unwrap();
+    assert_eq!(revoked.transaction_key, "K6");
+    assert_eq!(revoked.status, TransactionStatus::Revoked);
+    let spot = client.close_spot(7).await.unwrap();
+    assert_eq!((spot.id, spot.status), (7, SpotStatus::Closed));
+    let calls: Vec<(String, String)> = mock
+        .seen()
+        .iter()
+        .map(|s| {
+            assert_signed(s);
+            (s.method.clone(), s.target.clone())
+        })
+        .collect();
+    let expected = [
+        ("PUT", "/rest/v1/transaction/K5/confirm"),
+        ("GET", "/rest/v1/transaction/K5"),
+        ("DELETE", "/rest/v1/transaction/K6"),
+        ("GET", "/rest/v1/transaction/K6"),
+        ("PUT", "/rest/v1/spot/7/close"),
+        ("GET", "/rest/v1/spot/7"),
+    ];
+    assert_eq!(
+        calls,
+        expected.map(|(m, t)| (m.to_owned(), t.to_owned())).to_vec()
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_resource_still_fails_to_decode() {
+    let mock = Mock::start(vec![reply(200, r#"{"unexpected":true}"#)]).await;
+    let err = mock
+        .client(0)
+        .confirm_transaction("K7", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert_eq!(mock.seen().len(), 1);
+}

@@ -212,14 +212,16 @@ impl Client {
         .await
     }
 
-    /// `PUT /spot/{id}/close`. If a retry follows an attempt whose outcome was lost and Paysera
+    /// `PUT /spot/{id}/close`. An answer without the spot (`{}` or no body) is followed by a
+    /// `GET` of the spot, which is returned. If a retry follows an attempt whose outcome was lost and Paysera
     /// answers `invalid_state`, the spot is read back and returned when it is in fact closed.
     pub async fn close_spot(&self, spot_id: u64) -> Result<Spot, Error> {
         let result = self
-            .json(
+            .change(
                 Method::PUT,
                 format!("{REST_ROOT}/spot/{spot_id}/close"),
                 None,
+                || self.get_spot(spot_id),
             )
             .await;
         self.reconcile(
@@ -292,7 +294,8 @@ impl Client {
     }
 
     /// `PUT /transaction/{key}/confirm`, optionally lowering payment prices
-    /// (`{payment id: new amount}`). A retry that meets `invalid_state` after a lost response
+    /// (`{payment id: new amount}`). An answer without the transaction (`{}` or no body, as
+    /// Paysera's newer API reference shows) is followed by a `GET` of it. A retry that meets `invalid_state` after a lost response
     /// reads the transaction back and returns it when it is in fact confirmed.
     pub async fn confirm_transaction(
         &self,
@@ -307,10 +310,11 @@ impl Client {
             _ => None,
         };
         let result = self
-            .json(
+            .change(
                 Method::PUT,
                 format!("{REST_ROOT}/transaction/{key}/confirm"),
                 body,
+                || self.get_transaction(key),
             )
             .await;
         self.reconcile(
@@ -321,14 +325,16 @@ impl Client {
         .await
     }
 
-    /// `DELETE /transaction/{key}`: revoke (allowed while `new`, `waiting*` or `reserved`).
+    /// `DELETE /transaction/{key}`: revoke (allowed while `new`, `waiting*` or `reserved`). An
+    /// answer without the transaction (`{}` or no body) is followed by a `GET` of it.
     pub async fn revoke_transaction(&self, key: &str) -> Result<Transaction, Error> {
         let key = check_key(key)?;
         let result = self
-            .json(
+            .change(
                 Method::DELETE,
                 format!("{REST_ROOT}/transaction/{key}"),
                 None,
+                || self.get_transaction(key),
             )
             .await;
         self.reconcile(

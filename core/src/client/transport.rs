@@ -66,6 +66,39 @@ impl Client {
         decode(&method, &path, resp)
     }
 
+    /// A state change (confirm, revoke, close) whose 2xx answer may carry no resource: Paysera's
+    /// newer API reference shows `{}` for these, and an empty body or PHP's `[]` means the same.
+    /// Then the resource is read back with `read_back`, so the caller still gets it.
+    pub(super) async fn change<T, F, Fut>(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+        read_back: F,
+    ) -> Result<T, Error>
+    where
+        T: DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let resp = self
+            .call(Call {
+                method: method.clone(),
+                path: path.clone(),
+                body,
+                authenticated: true,
+            })
+            .await?;
+        if is_empty_answer(&resp.body) {
+            log::debug!(
+                target: "paysera_scanpay",
+                "{method} {path}: {} without a resource; reading it back", resp.status
+            );
+            return read_back().await;
+        }
+        decode(&method, &path, resp)
+    }
+
     pub(super) async fn read(
         &self,
         request: reqwest::RequestBuilder,
@@ -177,6 +210,16 @@ impl Client {
             after_unknown_outcome,
         }))
     }
+}
+
+/// No body, only whitespace, `{}` or `[]`.
+fn is_empty_answer(body: &[u8]) -> bool {
+    body.trim_ascii().is_empty()
+        || serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| match v {
+            serde_json::Value::Object(m) => m.is_empty(),
+            serde_json::Value::Array(a) => a.is_empty(),
+            _ => false,
+        })
 }
 
 pub(super) fn decode<T: DeserializeOwned>(
