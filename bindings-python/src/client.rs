@@ -29,6 +29,15 @@ fn seconds(name: &str, value: f64) -> PyResult<Duration> {
         })
 }
 
+/// A deadline in seconds: `None` or infinity for none.
+fn deadline_arg(value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        Some(v) if v == f64::INFINITY => Ok(None),
+        Some(v) => seconds("deadline", v).map(Some),
+        None => Ok(None),
+    }
+}
+
 struct Current {
     client: Client,
     /// Runtime generation the client's connections belong to (0: none opened yet).
@@ -76,7 +85,7 @@ impl NativeClient {
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (client_id, mac_key, base_url, timeout, connect_timeout, retries, user_agent = None))]
+    #[pyo3(signature = (client_id, mac_key, base_url, timeout, connect_timeout, retries, user_agent = None, deadline = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -87,11 +96,13 @@ impl NativeClient {
         connect_timeout: f64,
         retries: u32,
         user_agent: Option<String>,
+        deadline: Option<f64>,
     ) -> PyResult<Self> {
         let credentials = MacCredentials::new(client_id, mac_key).map_err(|e| error(py, &e))?;
         let mut builder = Client::builder(credentials)
             .base_url(base_url)
             .timeout(seconds("timeout", timeout)?)
+            .deadline(deadline_arg(deadline)?)
             .connect_timeout(seconds("connect_timeout", connect_timeout)?)
             .retries(retries);
         if let Some(ua) = user_agent {
@@ -100,17 +111,22 @@ impl NativeClient {
         builder.build().map(Self::wrap).map_err(|e| error(py, &e))
     }
 
-    /// A view with another timeout and/or retry count, sharing the connection pool.
-    #[pyo3(signature = (timeout = None, retries = None))]
+    /// A view with another timeout, retry count and/or deadline (infinity: none), sharing the
+    /// connection pool.
+    #[pyo3(signature = (timeout = None, retries = None, deadline = None))]
     fn with_options(
         &self,
         py: Python<'_>,
         timeout: Option<f64>,
         retries: Option<u32>,
+        deadline: Option<f64>,
     ) -> PyResult<Self> {
         let mut client = self.client(py)?;
         if let Some(t) = timeout {
             client = client.with_timeout(seconds("timeout", t)?);
+        }
+        if deadline.is_some() {
+            client = client.with_deadline(deadline_arg(deadline)?);
         }
         if let Some(r) = retries {
             client = client.with_retries(r);
@@ -141,6 +157,12 @@ impl NativeClient {
     #[getter]
     fn timeout(&self) -> PyResult<f64> {
         self.peek(|c| c.timeout().as_secs_f64())
+    }
+
+    /// Seconds, or `None` for no overall deadline.
+    #[getter]
+    fn deadline(&self) -> PyResult<Option<f64>> {
+        self.peek(|c| c.deadline().map(|d| d.as_secs_f64()))
     }
 
     #[getter]

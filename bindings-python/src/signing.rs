@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use paysera_scanpay::mac::{MacCredentials, MacSigner as CoreSigner};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PySequence, PyString};
 
 use crate::convert::{error, to_py};
 
@@ -26,14 +26,34 @@ pub fn bytes_arg<'a>(value: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a
     }
 }
 
-/// A mapping (its `items()`) or an iterable of `(name, value)` pairs, order kept.
+/// A mapping (its `items()`) or an iterable of two-item sequences (tuples, or lists as
+/// `json.load` gives them), order kept.
 fn pairs(ext: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     let items = if ext.hasattr("items")? {
         ext.call_method0("items")?
     } else {
         ext.clone()
     };
-    items.try_iter()?.map(|pair| pair?.extract()).collect()
+    items.try_iter()?.map(|pair| pair_of(&pair?)).collect()
+}
+
+fn pair_of(pair: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+    let bad = || {
+        PyTypeError::new_err(format!(
+            "ext: each item must be a (name, value) pair of str, not {}",
+            pair.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+        ))
+    };
+    // A str is a sequence too: "ab" must not pass as ("a", "b").
+    if pair.is_instance_of::<PyString>() || pair.is_instance_of::<PyBytes>() {
+        return Err(bad());
+    }
+    let seq = pair.cast::<PySequence>().map_err(|_| bad())?;
+    if seq.len()? != 2 {
+        return Err(bad());
+    }
+    let part = |i| seq.get_item(i).and_then(|v| v.extract::<String>());
+    Ok((part(0).map_err(|_| bad())?, part(1).map_err(|_| bad())?))
 }
 
 /// Signs Wallet API requests (`Authorization: MAC ...`).

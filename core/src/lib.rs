@@ -22,8 +22,8 @@ pub mod runtime;
 
 pub use callback::{CallbackForm, CallbackSigner, CallbackVerifier, verify_callback};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, PRODUCTION_BASE_URL, Paginator, RetryPolicy,
-    SANDBOX_BASE_URL, SpotQuery, TransactionQuery,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DEADLINE, PRODUCTION_BASE_URL, Paginator,
+    RetryPolicy, SANDBOX_BASE_URL, SpotQuery, TransactionQuery,
 };
 pub use error::{ApiError, Error};
 pub use mac::{MacCredentials, MacSigner, Signature};

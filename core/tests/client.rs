@@ -774,3 +774,59 @@ async fn a_body_that_is_not_a_resource_still_fails_to_decode() {
     assert!(matches!(err, Error::Decode { .. }), "{err}");
     assert_eq!(mock.seen().len(), 1);
 }
+
+#[tokio::test]
+async fn deadline_cuts_a_slow_attempt_short() {
+    let slow = Action::Delay(Duration::from_secs(3), Box::new(reply(200, SPOTS)));
+    let mock = Mock::start(vec![slow.clone(), slow]).await;
+    let client = mock
+        .client(3)
+        .with_deadline(Some(Duration::from_millis(300)));
+    assert_eq!(client.deadline(), Some(Duration::from_millis(300)));
+    let started = Instant::now();
+    let err = client.list_spots(&SpotQuery::default()).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2), "{err}");
+    match err {
+        Error::Timeout { timeout, .. } => assert!(timeout <= Duration::from_millis(300)),
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn deadline_stops_retries_that_cannot_finish() {
+    let busy = || {
+        Action::Delay(
+            Duration::from_millis(100),
+            Box::new(reply(
+                503,
+                r#"{"error":"service_unavailable","error_description":"busy"}"#,
+            )),
+        )
+    };
+    let mock = Mock::start((0..20).map(|_| busy()).collect()).await;
+    let client = mock
+        .client(20)
+        .with_deadline(Some(Duration::from_millis(400)));
+    let started = Instant::now();
+    let err = client.list_spots(&SpotQuery::default()).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(900), "{err}");
+    let sent = mock.seen().len();
+    assert!((1..=5).contains(&sent), "{sent} attempts");
+    assert!(
+        matches!(err, Error::Api(_) | Error::Timeout { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn deadline_defaults() {
+    let creds = MacCredentials::new("id", KEY).unwrap();
+    let client = Client::new(creds.clone()).unwrap();
+    assert_eq!(client.deadline(), None);
+    assert!(paysera_scanpay::DEFAULT_DEADLINE < Duration::from_secs(30));
+    let err = Client::builder(creds)
+        .deadline(Some(Duration::ZERO))
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("greater than zero"), "{err}");
+}

@@ -17,6 +17,7 @@ _LAZY = {
     "Client": "client",
     "AsyncClient": "client",
     "DEFAULT_BASE_URL": "client",
+    "DEFAULT_DEADLINE": "client",
     "PRODUCTION_BASE_URL": "client",
     "SANDBOX_BASE_URL": "client",
     "MacSigner": "_native",

@@ -11,6 +11,7 @@ from .cashier import Event as Event
 from .cashier import EventKind as EventKind
 from .cashier import TickReport as TickReport
 from .client import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+from .client import DEFAULT_DEADLINE as DEFAULT_DEADLINE
 from .client import PRODUCTION_BASE_URL as PRODUCTION_BASE_URL
 from .client import SANDBOX_BASE_URL as SANDBOX_BASE_URL
 from .client import AsyncClient as AsyncClient
@@ -59,6 +60,7 @@ __version__: str
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
     "PRODUCTION_BASE_URL",
     "SANDBOX_BASE_URL",
     "Allowance",

@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, f
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
     "PRODUCTION_BASE_URL",
     "SANDBOX_BASE_URL",
     "Call",
@@ -35,6 +36,7 @@ __all__ = [
 
 __version__: str
 DEFAULT_BASE_URL: str
+DEFAULT_DEADLINE: float
 PRODUCTION_BASE_URL: str
 SANDBOX_BASE_URL: str
 
@@ -71,9 +73,10 @@ class NativeClient:
         connect_timeout: float,
         retries: int,
         user_agent: Optional[str] = None,
+        deadline: Optional[float] = None,
     ) -> NativeClient: ...
     def with_options(
-        self, timeout: Optional[float] = None, retries: Optional[int] = None
+        self, timeout: Optional[float] = None, retries: Optional[int] = None, deadline: Optional[float] = None
     ) -> NativeClient: ...
     def close(self) -> None: ...
     @property
@@ -84,6 +87,8 @@ class NativeClient:
     def client_id(self) -> str: ...
     @property
     def timeout(self) -> float: ...
+    @property
+    def deadline(self) -> Optional[float]: ...
     @property
     def retries(self) -> int: ...
     def list_spots(
@@ -220,7 +225,7 @@ class MacSigner:
         *,
         ts: Optional[int] = None,
         nonce: Optional[str] = None,
-        ext: Union[Mapping[str, str], Sequence[Tuple[str, str]], None] = None,
+        ext: Union[Mapping[str, str], Sequence[Sequence[str]], None] = None,
     ) -> str: ...
 
 @final

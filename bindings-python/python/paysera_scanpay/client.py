@@ -28,7 +28,7 @@ from typing import (
 )
 
 from . import _native
-from .models import Model, Order, Payment, Reserve, Spot, SpotList, Transaction, TransactionList
+from .models import Order, Payment, Reserve, Spot, SpotList, Transaction, TransactionList, _plain
 
 if TYPE_CHECKING:
     import asyncio
@@ -37,7 +37,14 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-__all__ = ["DEFAULT_BASE_URL", "PRODUCTION_BASE_URL", "SANDBOX_BASE_URL", "AsyncClient", "Client"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "PRODUCTION_BASE_URL",
+    "SANDBOX_BASE_URL",
+    "AsyncClient",
+    "Client",
+]
 
 #: Paysera's production API, ``https://wallet.paysera.com``.
 PRODUCTION_BASE_URL: str = _native.PRODUCTION_BASE_URL
@@ -46,6 +53,9 @@ PRODUCTION_BASE_URL: str = _native.PRODUCTION_BASE_URL
 SANDBOX_BASE_URL: str = _native.SANDBOX_BASE_URL
 #: The base URL a client uses unless given one: ``PRODUCTION_BASE_URL``.
 DEFAULT_BASE_URL: str = _native.DEFAULT_BASE_URL
+#: Seconds one call may take in all, every attempt and backoff included (25): below gunicorn's
+#: 30 s worker timeout, so a stuck request is a ``TimeoutError`` the view can answer.
+DEFAULT_DEADLINE: float = _native.DEFAULT_DEADLINE
 
 T = TypeVar("T")
 
@@ -64,15 +74,15 @@ def _statuses(status: Union[str, Sequence[str], None]) -> list[str]:
 
 
 def _transaction_body(payments: Sequence[PaymentLike], fields: Mapping[str, Any]) -> Dict[str, Any]:
-    body: Dict[str, Any] = {"payments": [p.to_dict() if isinstance(p, Model) else dict(p) for p in payments]}
+    body: Dict[str, Any] = {"payments": [_plain(p) for p in payments]}
     for name, value in fields.items():
         if value is not None:
-            body[name] = value.to_dict() if isinstance(value, Model) else value
+            body[name] = _plain(value)
     return body
 
 
 def _prices(prices: Optional[Prices]) -> Optional[Dict[int, Dict[str, Any]]]:
-    return None if prices is None else {int(k): dict(v) for k, v in prices.items()}
+    return None if prices is None else {int(k): _plain(v) for k, v in prices.items()}
 
 
 class _BaseClient:
@@ -88,6 +98,7 @@ class _BaseClient:
         retries: int = 2,
         connect_timeout: float = 5.0,
         user_agent: Optional[str] = None,
+        deadline: Optional[float] = DEFAULT_DEADLINE,
     ) -> None:
         self._native = _native.NativeClient(
             client_id,
@@ -97,6 +108,7 @@ class _BaseClient:
             connect_timeout,
             retries,
             user_agent or _USER_AGENT,
+            deadline,
         )
 
     @classmethod
@@ -105,10 +117,16 @@ class _BaseClient:
         self._native = native
         return self
 
-    def with_options(self, *, timeout: Optional[float] = None, retries: Optional[int] = None) -> Self:
-        """A view of this client with another per-attempt timeout (seconds) and/or retry count;
-        it shares the connection pool."""
-        return self._wrap(self._native.with_options(timeout, retries))
+    def with_options(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+    ) -> Self:
+        """A view of this client with another per-attempt timeout (seconds), retry count and/or
+        overall deadline (seconds; ``math.inf`` for none); it shares the connection pool."""
+        return self._wrap(self._native.with_options(timeout, retries, deadline))
 
     @property
     def base_url(self) -> str:
@@ -121,6 +139,11 @@ class _BaseClient:
     @property
     def timeout(self) -> float:
         return self._native.timeout
+
+    @property
+    def deadline(self) -> Optional[float]:
+        """Seconds one call may take in all, retries included; ``None`` for no limit."""
+        return self._native.deadline
 
     @property
     def retries(self) -> int:
@@ -157,7 +180,9 @@ class Client(_BaseClient):
 
     ``Client(client_id, mac_key)`` talks to production Paysera; give ``base_url`` for a sandbox
     or proxy. ``timeout`` is per attempt (seconds); ``retries`` counts extra attempts for
-    failures that are safe to re-send (never a POST that may have been applied, never a 409).
+    failures that are safe to re-send (never a POST that may have been applied, never a 409);
+    ``deadline`` (seconds, default ``DEFAULT_DEADLINE`` = 25, below gunicorn's 30 s worker
+    timeout) bounds the whole call, attempts and backoff included; ``None`` for no limit.
     """
 
     __slots__ = ()

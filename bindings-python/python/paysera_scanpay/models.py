@@ -9,6 +9,7 @@ keep values this version does not know.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import Enum
 from typing import (
     Any,
@@ -156,9 +157,14 @@ def _copy(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """Wire JSON for a value given to a constructor: models become dicts."""
+    """Wire JSON for a value given to a constructor: models become dicts, a ``Decimal`` (a
+    ``price_decimal``) its exact decimal string."""
     if isinstance(value, Model):
         return value.to_dict()
+    if isinstance(value, Decimal):
+        # Fixed-point, never exponent form: Decimal("1E+1") is "10". NaN and infinities stay
+        # as their names, which the core rejects as it would the string.
+        return format(value, "f") if value.is_finite() else str(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -345,7 +351,8 @@ Freeze = Reserve
 
 class Payment(Model):
     """One payment of a transaction. Amounts are integer minor units (``price=1299`` is 12.99
-    EUR) or an exact decimal string (``price_decimal="12.99"``), never floats."""
+    EUR) or an exact decimal (``price_decimal="12.99"`` or ``Decimal("12.99")``, kept as the
+    string), never floats."""
 
     __slots__ = ()
     id: Field[Optional[int]] = Field()
@@ -372,7 +379,7 @@ class Payment(Model):
         description: Optional[str] = None,
         price: Optional[int] = None,
         currency: Optional[str] = None,
-        price_decimal: Optional[str] = None,
+        price_decimal: Union[str, Decimal, None] = None,
         parameters: Optional[Mapping[str, Any]] = None,
         items: Optional[List[Any]] = None,
         freeze: Union[Reserve, Mapping[str, int], None] = None,

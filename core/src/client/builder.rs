@@ -17,6 +17,7 @@ pub struct ClientBuilder {
     user_agent: String,
     connect_timeout: Duration,
     timeout: Duration,
+    deadline: Option<Duration>,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
 }
@@ -27,6 +28,7 @@ impl fmt::Debug for ClientBuilder {
             .field("credentials", &self.credentials)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -51,6 +53,13 @@ impl ClientBuilder {
     /// Whole-request timeout per attempt (default 30 s).
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
+        self
+    }
+    /// Overall time for one call, every attempt and backoff included (default: none, only the
+    /// per-attempt timeout). An attempt never runs past it, and no retry starts that could not
+    /// finish before it. [`super::DEFAULT_DEADLINE`] suits a web worker.
+    pub fn deadline(mut self, d: Option<Duration>) -> Self {
+        self.deadline = d;
         self
     }
     /// Extra attempts for retryable failures (default 2; 0 = none).
@@ -84,7 +93,10 @@ impl ClientBuilder {
                 self.base_url
             )));
         }
-        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
+        if self.timeout.is_zero()
+            || self.connect_timeout.is_zero()
+            || self.deadline.is_some_and(|d| d.is_zero())
+        {
             return Err(Error::invalid_input("timeouts must be greater than zero"));
         }
         let base_url = base.as_str().trim_end_matches('/').to_owned();
@@ -105,6 +117,7 @@ impl ClientBuilder {
                 public_key: tokio::sync::OnceCell::new(),
             }),
             timeout: self.timeout,
+            deadline: self.deadline,
             retry: self.retry,
         })
     }
@@ -118,6 +131,7 @@ impl Client {
             user_agent: format!("paysera-scanpay/{} (rust)", env!("CARGO_PKG_VERSION")),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
+            deadline: None,
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
         }

@@ -60,6 +60,11 @@ pub const PRODUCTION_BASE_URL: &str = "https://wallet.paysera.com";
 pub const SANDBOX_BASE_URL: &str = "https://wallet-sandbox.paysera.com";
 /// The base URL a client uses unless told otherwise: [`PRODUCTION_BASE_URL`].
 pub const DEFAULT_BASE_URL: &str = PRODUCTION_BASE_URL;
+/// The overall deadline of one call (attempts and backoff) that the Python `Client` and
+/// `AsyncClient` use by default: below gunicorn's 30 s worker timeout, so a stuck request becomes
+/// a `TimeoutError` the view can handle instead of a killed worker. Rust clients have none unless
+/// [`ClientBuilder::deadline`] sets one.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(25);
 const REST_ROOT: &str = "/rest/v1";
 const CORRELATION_HEADER: &str = "paysera-correlation-id";
 
@@ -79,6 +84,7 @@ struct Shared {
 pub struct Client {
     shared: Arc<Shared>,
     timeout: Duration,
+    deadline: Option<Duration>,
     retry: RetryPolicy,
 }
 
@@ -88,6 +94,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.shared.base_url)
             .field("client_id", &self.shared.signer.credentials().client_id())
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -103,6 +110,15 @@ impl Client {
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         Self {
             timeout,
+            ..self.clone()
+        }
+    }
+
+    /// A view of this client with another overall deadline per call (`None`: only the
+    /// per-attempt timeout); shares the connection pool.
+    pub fn with_deadline(&self, deadline: Option<Duration>) -> Self {
+        Self {
+            deadline,
             ..self.clone()
         }
     }
@@ -137,6 +153,7 @@ impl Client {
                 },
             }),
             timeout: self.timeout,
+            deadline: self.deadline,
             retry: self.retry.clone(),
         })
     }
@@ -148,6 +165,11 @@ impl Client {
 
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The overall deadline of one call, attempts and backoff included, if any.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
     }
 
     pub fn retry_policy(&self) -> &RetryPolicy {

@@ -85,7 +85,8 @@ impl Client {
     }
 
     /// Sends one logical call: signs each attempt afresh, retries what is safe to retry, and
-    /// re-syncs the clock once on `invalid_timestamp`.
+    /// re-syncs the clock once on `invalid_timestamp`. With a deadline, no attempt runs past it
+    /// and no retry is started that would begin after it.
     pub(super) async fn call(&self, mut call: Call) -> Result<Response, Error> {
         let url_text = format!("{}{}", self.shared.base_url, call.path);
         let url = reqwest::Url::parse(&url_text)
@@ -97,8 +98,22 @@ impl Client {
         let mut retries = 0u32;
         let mut resynced = false;
         let mut unknown_outcome = false;
+        let until = self.deadline.map(|d| Instant::now() + d);
         loop {
             let started = Instant::now();
+            let timeout = match until.map(|u| u.saturating_duration_since(started)) {
+                None => self.timeout,
+                Some(left) if !left.is_zero() => self.timeout.min(left),
+                Some(_) => {
+                    return Err(Error::Timeout {
+                        method: call.method.to_string(),
+                        path: call.path.clone(),
+                        timeout: self.deadline.unwrap_or_default(),
+                        may_have_been_applied: unknown_outcome,
+                        retry_safe: idempotent || !unknown_outcome,
+                    });
+                }
+            };
             let mut headers = HeaderMap::new();
             if call.authenticated {
                 let sig = self
@@ -114,7 +129,7 @@ impl Client {
                 .shared
                 .http
                 .request(call.method.clone(), url.clone())
-                .timeout(self.timeout)
+                .timeout(timeout)
                 .headers(headers)
                 .header(header::ACCEPT, "application/json");
             if !body.is_empty() {
@@ -123,7 +138,7 @@ impl Client {
                     .body(body.clone());
             }
             log::debug!(target: "paysera_scanpay", "-> {} {} (attempt {})", call.method, call.path, retries + 1);
-            let error = match self.read(request, &call, idempotent).await {
+            let error = match self.read(request, &call, idempotent, timeout).await {
                 Ok(resp) if (200..300).contains(&resp.status) => {
                     log::debug!(
                         target: "paysera_scanpay",
@@ -145,7 +160,10 @@ impl Client {
                 continue;
             }
             let delay = if error.is_retryable() && retries < self.retry.max_retries {
-                self.retry.delay(retries, error.retry_after())
+                self.retry
+                    .delay(retries, error.retry_after())
+                    // A retry that would start at or after the deadline cannot finish in time.
+                    .filter(|d| until.is_none_or(|u| Instant::now() + *d < u))
             } else {
                 None
             };

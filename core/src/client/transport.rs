@@ -104,8 +104,9 @@ impl Client {
         request: reqwest::RequestBuilder,
         call: &Call,
         idempotent: bool,
+        timeout: Duration,
     ) -> Result<Response, Error> {
-        let transport = |e: reqwest::Error| self.transport_error(e, call, idempotent);
+        let transport = |e: reqwest::Error| self.transport_error(e, call, idempotent, timeout);
         let resp = request.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -128,7 +129,13 @@ impl Client {
         })
     }
 
-    fn transport_error(&self, e: reqwest::Error, call: &Call, idempotent: bool) -> Error {
+    fn transport_error(
+        &self,
+        e: reqwest::Error,
+        call: &Call,
+        idempotent: bool,
+        timeout: Duration,
+    ) -> Error {
         // A connect failure (refused, DNS, TLS handshake, connect timeout) provably sent nothing.
         let may_have_been_applied = !e.is_connect();
         let retry_safe = idempotent || !may_have_been_applied;
@@ -138,7 +145,7 @@ impl Client {
             return Error::Timeout {
                 method,
                 path,
-                timeout: self.timeout,
+                timeout,
                 may_have_been_applied,
                 retry_safe,
             };
