@@ -32,7 +32,7 @@ enum Command {
     VerifyCallback(VerifyArgs),
     /// Run the Scan and Pay flow end to end against an embedded sandbox, narrated
     Demo,
-    /// Run the Paysera sandbox (a stateful Wallet API simulator) until Ctrl-C
+    /// Run the Paysera sandbox (a stateful Wallet API simulator) until Ctrl-C or SIGTERM
     Sandbox(paysera_sandbox::cli::SandboxArgs),
 }
 

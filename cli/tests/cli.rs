@@ -237,44 +237,108 @@ fn demo_runs_the_whole_flow() {
     );
 }
 
-#[test]
-fn sandbox_serves_until_killed_and_prints_credentials() {
-    use std::io::{BufRead, BufReader, Read, Write};
+/// Starts `paysera-scanpay sandbox ARGS` and reads its banner up to "Press Ctrl-C".
+fn start_sandbox(args: &[&str]) -> (std::process::Child, Vec<String>) {
+    use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_paysera-scanpay"))
-        .args([
-            "sandbox",
-            "--port",
-            "0",
-            "--client-id",
-            "shop-1",
-            "--mac-key",
-            "k1",
-        ])
+        .arg("sandbox")
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base = first.rsplit(' ').next().unwrap().to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-    let creds = lines.next().unwrap().unwrap();
-    assert!(
-        creds.contains("client_id=shop-1") && creds.contains("mac_key=k1"),
-        "{creds}"
-    );
+    let mut banner = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, banner)
+}
+
+/// The value of the banner's `label:` line.
+fn banner_value<'a>(banner: &'a [String], label: &str) -> &'a str {
+    banner
+        .iter()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .unwrap_or_else(|| panic!("no {label} in {banner:?}"))
+        .trim()
+}
+
+/// `(status line, body)` of a plain HTTP/1.1 request to 127.0.0.1.
+fn http(base: &str, request_head: &str) -> (String, String) {
+    use std::io::{Read, Write};
     let addr = base.trim_start_matches("http://");
     let mut sock = std::net::TcpStream::connect(addr).unwrap();
     write!(
         sock,
-        "GET /rest/v1/server HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "{request_head}\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut resp = String::new();
     sock.read_to_string(&mut resp).unwrap();
-    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
-    assert!(resp.contains("\"time\":"), "{resp}");
+    let status = resp.lines().next().unwrap_or("").to_owned();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
+#[test]
+fn sandbox_serves_until_killed_and_prints_credentials() {
+    let (mut child, banner) =
+        start_sandbox(&["--port", "0", "--client-id", "shop-1", "--mac-key", "k1"]);
+    let base = banner_value(&banner, "base URL:").to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{banner:?}");
+    assert_eq!(banner_value(&banner, "client id:"), "shop-1");
+    assert_eq!(banner_value(&banner, "mac key:"), "k1");
+    assert_eq!(
+        banner_value(&banner, "dashboard:"),
+        format!("{base}/_sandbox/")
+    );
+    let (status, body) = http(&base, "GET /rest/v1/server HTTP/1.1");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert!(body.contains("\"time\":"), "{body}");
+    // On loopback the control plane needs no token; its index says what it offers.
+    let (status, body) = http(&base, "GET /_sandbox/ HTTP/1.1");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status} {body}");
+    assert!(body.contains("/_sandbox/scan"), "{body}");
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn sandbox_beyond_loopback_prints_a_token_and_requires_it_then_stops_on_sigterm() {
+    let (mut child, banner) = start_sandbox(&["--port", "0", "--host", "0.0.0.0"]);
+    let base = banner_value(&banner, "base URL:").to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{banner:?}");
+    let token = banner_value(&banner, "token:").to_owned();
+    assert_eq!(
+        banner_value(&banner, "dashboard:"),
+        format!("{base}/_sandbox/?token={token}")
+    );
+    let (status, body) = http(&base, "POST /_sandbox/reset HTTP/1.1");
+    assert!(status.starts_with("HTTP/1.1 401"), "{status} {body}");
+    assert!(body.contains("token"), "{body}");
+    let (status, _) = http(
+        &base,
+        &format!("GET /_sandbox/spots?token={token} HTTP/1.1"),
+    );
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn sandbox_rejects_a_token_that_does_not_fit_a_url() {
+    let o = run(&["sandbox", "--port", "0", "--token", "a b"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("token"), "{}", stderr(&o));
 }
 
 #[test]

@@ -11,9 +11,9 @@ use crate::{ClientCredentials, Sandbox, SandboxConfig};
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Port to listen on (0 picks a free one)
-    #[arg(long, default_value_t = 8080)]
+    #[arg(long, default_value_t = crate::DEFAULT_PORT)]
     pub port: u16,
-    /// Address to listen on
+    /// Address to listen on; beyond loopback the control plane requires a token
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
     /// Register a client id (repeatable; pair each with --mac-key, in order)
@@ -28,6 +28,9 @@ pub struct SandboxArgs {
     /// Accepted clock skew of `ts`, in seconds either way
     #[arg(long, value_name = "SECONDS")]
     pub timestamp_window: Option<i64>,
+    /// Control-plane token to require (default: generated when --host is not loopback)
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
 }
 
 impl SandboxArgs {
@@ -57,6 +60,9 @@ impl SandboxArgs {
         }
         config.port = self.port;
         config.host = self.host;
+        if self.token.is_some() {
+            config.token = self.token.clone();
+        }
         if let Some(w) = self.timestamp_window {
             if w <= 0 {
                 return Err(format!("--timestamp-window {w} must be positive"));
@@ -67,37 +73,41 @@ impl SandboxArgs {
     }
 }
 
-/// Starts the sandbox, prints where it is and its credentials, and serves until Ctrl-C.
+/// Starts the sandbox, prints its banner (address, credentials, dashboard, token) and serves
+/// until Ctrl-C or SIGTERM.
 pub fn run(args: &SandboxArgs) -> Result<(), String> {
     let config = args.to_config()?;
     let runtime = paysera_scanpay::runtime::new_runtime()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let sandbox = Sandbox::start(config.clone())
-            .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
-        println!("Paysera sandbox listening on {}", sandbox.base_url());
-        let clients = if config.clients.is_empty() {
-            vec![ClientCredentials {
-                client_id: crate::SAMPLE_CLIENT_ID.into(),
-                mac_key: crate::SAMPLE_MAC_KEY.into(),
-            }]
-        } else {
-            config.clients.clone()
-        };
-        for c in &clients {
-            // Sandbox credentials are test values; printing them is the point.
-            println!("  client_id={} mac_key={}", c.client_id, c.mac_key);
+        let sandbox = Sandbox::start(config.clone()).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                e.to_string()
+            } else {
+                format!("cannot listen on {}:{}: {e}", config.host, config.port)
+            }
+        })?;
+        for line in sandbox.banner() {
+            println!("{line}");
         }
-        println!(
-            "  merchant API: {}/rest/v1/   control plane: {}/_sandbox/",
-            sandbox.base_url(),
-            sandbox.base_url()
-        );
-        println!("  callback public key: {}/publickey", sandbox.base_url());
-        println!("Press Ctrl-C to stop.");
-        let _ = tokio::signal::ctrl_c().await;
+        stopped().await;
         sandbox.shutdown().await;
         Ok(())
     })
+}
+
+/// Ctrl-C, or SIGTERM where there is one (`docker stop`, `kill`).
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

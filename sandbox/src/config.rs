@@ -26,10 +26,16 @@ impl std::fmt::Debug for ClientCredentials {
     }
 }
 
+/// The port the standalone commands (`paysera-sandbox`, `paysera-scanpay sandbox`,
+/// `python -m paysera_scanpay sandbox`, `npx paysera-scanpay sandbox`) listen on by default.
+pub const DEFAULT_PORT: u16 = 8080;
+
 /// How to start a sandbox.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SandboxConfig {
+    /// 127.0.0.1 by default. Bound to any other address, the control plane (`/_sandbox/...`,
+    /// which can confirm payments) requires a token.
     pub host: IpAddr,
     /// 0 picks a free port.
     pub port: u16,
@@ -39,6 +45,23 @@ pub struct SandboxConfig {
     pub timestamp_window: i64,
     /// The `project_id` of created transactions.
     pub project_id: u64,
+    /// The control plane's token. When `None`, one is generated at start if `host` is not a
+    /// loopback address, and none is required on loopback. When set, it is required on any
+    /// address. Characters `A-Z a-z 0-9 - . _ ~` only, so that it fits a URL as is.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("clients", &self.clients)
+            .field("timestamp_window", &self.timestamp_window)
+            .field("project_id", &self.project_id)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl Default for SandboxConfig {
@@ -49,6 +72,7 @@ impl Default for SandboxConfig {
             clients: Vec::new(),
             timestamp_window: 300,
             project_id: 19019492,
+            token: None,
         }
     }
 }

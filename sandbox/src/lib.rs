@@ -27,7 +27,9 @@ mod server;
 mod shared;
 mod state;
 
-pub use config::{ClientCredentials, RateLimit, SAMPLE_CLIENT_ID, SAMPLE_MAC_KEY, SandboxConfig};
+pub use config::{
+    ClientCredentials, DEFAULT_PORT, RateLimit, SAMPLE_CLIENT_ID, SAMPLE_MAC_KEY, SandboxConfig,
+};
 pub use faults::{FaultKind, FaultRule};
 pub use records::{CallbackRecord, JournalEntry};
 pub use sandbox::{CALLBACK_PUBLIC_KEY, Sandbox};

@@ -1,7 +1,7 @@
 //! The handle of a running sandbox: start it, play the customer, inspect it, stop it.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use paysera_scanpay::callback::CallbackSigner;
@@ -24,6 +24,7 @@ pub const CALLBACK_PUBLIC_KEY: &str = include_str!("../keys/callback_public_key.
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    clients: Vec<ClientCredentials>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -55,10 +56,14 @@ impl Sandbox {
             })?;
             registered.insert(c.client_id.clone(), creds);
         }
+        let token = control_token(&config)?;
         let listener = tokio::net::TcpListener::bind((config.host, config.port)).await?;
         let addr = listener.local_addr()?;
+        // Bound to every interface, it is reached from this machine over loopback.
         let host = match addr.ip() {
+            IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_owned(),
             IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) if ip.is_unspecified() => Ipv4Addr::LOCALHOST.to_string(),
             IpAddr::V4(ip) => ip.to_string(),
         };
         paysera_scanpay::client::install_crypto_provider();
@@ -83,6 +88,7 @@ impl Sandbox {
             http,
             runtime: tokio::runtime::Handle::current(),
             base_url: format!("http://{host}:{}", addr.port()),
+            token,
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
@@ -98,18 +104,78 @@ impl Sandbox {
         Ok(Sandbox {
             shared,
             addr,
+            clients,
             stop: Some(stop),
             server: Some(server),
         })
     }
 
-    /// `http://127.0.0.1:PORT`: give it to a client as its base URL.
+    /// `http://127.0.0.1:PORT`: give it to a client as its base URL. Bound to every interface
+    /// (`0.0.0.0`, `::`), this is the loopback URL; other machines use this machine's address.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
     }
 
+    /// The address it listens on, as bound.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The token the control plane (`/_sandbox/...`) requires, if it requires one: generated at
+    /// start when bound beyond loopback, or [`SandboxConfig::token`].
+    pub fn token(&self) -> Option<&str> {
+        self.shared.token.as_deref()
+    }
+
+    /// `{base_url}/_sandbox/`, with `?token=` when the control plane requires one.
+    pub fn dashboard_url(&self) -> String {
+        match self.token() {
+            Some(token) => format!("{}/_sandbox/?token={token}", self.base_url()),
+            None => format!("{}/_sandbox/", self.base_url()),
+        }
+    }
+
+    /// What the standalone commands print at start, one line each: where it listens, the base
+    /// URL, every client's credentials, the dashboard URL, the callback key's URL and the
+    /// control-plane token. The
+    /// credentials are the sandbox's own test values: printing them is the point.
+    ///
+    /// ```no_run
+    /// # async fn run() {
+    /// let sandbox = paysera_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// for line in sandbox.banner() {
+    ///     println!("{line}");
+    /// }
+    /// # }
+    /// ```
+    pub fn banner(&self) -> Vec<String> {
+        let base = self.base_url();
+        let mut lines = vec![
+            format!("Paysera sandbox listening on {}", self.addr),
+            format!("  base URL:    {base}"),
+        ];
+        for c in &self.clients {
+            lines.push(format!("  client id:   {}", c.client_id));
+            lines.push(format!("  mac key:     {}", c.mac_key));
+        }
+        lines.push(format!("  dashboard:   {}", self.dashboard_url()));
+        lines.push(format!("  public key:  {base}/publickey"));
+        if let Some(token) = self.token() {
+            lines.push(format!("  token:       {token}"));
+            lines.push(
+                "  The control plane (/_sandbox/) needs the token: header \"Authorization: Bearer \
+                 <token>\" or \"X-Sandbox-Token: <token>\", or ?token=<token> in a link."
+                    .to_owned(),
+            );
+        }
+        if self.addr.ip().is_unspecified() {
+            lines.push(format!(
+                "  Other machines reach it at http://<this machine's address>:{}",
+                self.addr.port()
+            ));
+        }
+        lines.push("Press Ctrl-C to stop.".to_owned());
+        lines
     }
 
     /// The first registered client's id.
@@ -272,6 +338,25 @@ impl Sandbox {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// The token the control plane will require: the configured one (checked), a fresh one beyond
+/// loopback, none on loopback.
+fn control_token(config: &SandboxConfig) -> std::io::Result<Option<String>> {
+    match &config.token {
+        Some(token) => {
+            let url_safe = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+            if token.is_empty() || !token.bytes().all(url_safe) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the sandbox token must be non-empty and use only A-Z a-z 0-9 - . _ ~",
+                ));
+            }
+            Ok(Some(token.clone()))
+        }
+        None if config.host.is_loopback() => Ok(None),
+        None => Ok(Some(paysera_scanpay::mac::random_alphanumeric(32))),
     }
 }
 

@@ -62,6 +62,8 @@ pub(crate) struct Shared {
     pub http: reqwest::Client,
     pub runtime: tokio::runtime::Handle,
     pub base_url: String,
+    /// Required on `/_sandbox/...` when set (see `SandboxConfig::token`).
+    pub token: Option<String>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

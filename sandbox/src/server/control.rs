@@ -1,7 +1,9 @@
 //! The control plane under `/_sandbox`: the test plays the customer (scan, confirm, reject),
-//! moves the clock, injects faults and reads the journal. No MAC: it is not Paysera's API.
+//! moves the clock, injects faults and reads the journal. No MAC: it is not Paysera's API. On
+//! loopback it is open; bound beyond loopback it can confirm payments for anyone on the network,
+//! so it requires the sandbox's token.
 
-use axum::http::Method;
+use axum::http::{HeaderMap, Method, header};
 use paysera_scanpay::models::PlaceInfo;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -43,6 +45,121 @@ struct AdvanceSpec {
     seconds: i64,
 }
 
+/// `None` when the request may use the control plane: no token is required, or it carries the
+/// token as `Authorization: Bearer`, `X-Sandbox-Token` or `?token=` (for links in a browser).
+pub(super) fn refuse_without_token(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: &str,
+) -> Option<Outcome> {
+    let expected = shared.token.as_deref()?;
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let custom = headers.get("x-sandbox-token").and_then(|v| v.to_str().ok());
+    let in_query = query.split('&').find_map(|p| p.strip_prefix("token="));
+    let given = [bearer, custom, in_query];
+    if given
+        .iter()
+        .flatten()
+        .any(|t| same_secret(t.trim().as_bytes(), expected.as_bytes()))
+    {
+        return None;
+    }
+    let why = if given.iter().all(Option::is_none) {
+        "This sandbox listens beyond loopback: its control plane needs the token it printed at \
+         start, as the header `Authorization: Bearer <token>` or `X-Sandbox-Token: <token>`, or \
+         `?token=<token>`"
+    } else {
+        "The sandbox token is wrong: use the token the sandbox printed at start"
+    };
+    Some(Outcome::fail(&ApiFailure::new(401, "unauthorized", why)))
+}
+
+/// Compares in time independent of where the first difference is.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// What `GET /_sandbox/` answers: where things are and what the control plane offers.
+fn index(shared: &Shared) -> Value {
+    let base = &shared.base_url;
+    let endpoints: Vec<Value> = ENDPOINTS
+        .iter()
+        .map(|(method, path, what)| json!({"method": method, "path": path, "does": what}))
+        .collect();
+    json!({
+        "sandbox": "paysera-sandbox",
+        "version": env!("CARGO_PKG_VERSION"),
+        "merchant_api": format!("{base}/rest/v1/"),
+        "public_key": format!("{base}/publickey"),
+        "token_required": shared.token.is_some(),
+        "control_plane": endpoints,
+    })
+}
+
+const ENDPOINTS: &[(&str, &str, &str)] = &[
+    ("GET", "/_sandbox/", "this index"),
+    (
+        "POST",
+        "/_sandbox/locations",
+        "create or update a location: {\"location_id\":1,\"title\":\"Café\"}",
+    ),
+    (
+        "POST",
+        "/_sandbox/spots",
+        "create a spot: {\"location_id\":1,\"identifier\":\"table1\"}",
+    ),
+    ("GET", "/_sandbox/spots", "every spot"),
+    (
+        "POST",
+        "/_sandbox/scan",
+        "a customer scans: {\"spot_id\":1} or {\"code\":\"PAYSERA*1:table1\"}",
+    ),
+    ("GET", "/_sandbox/transactions", "every transaction"),
+    (
+        "POST",
+        "/_sandbox/transactions/{key}/confirm",
+        "the customer confirms (also reject, expire)",
+    ),
+    (
+        "PUT",
+        "/_sandbox/autopilot",
+        "\"confirm\", \"reject\" or null",
+    ),
+    ("GET", "/_sandbox/clock", "the sandbox time"),
+    (
+        "POST",
+        "/_sandbox/clock/advance",
+        "move the clock: {\"seconds\":3600}",
+    ),
+    (
+        "GET",
+        "/_sandbox/requests",
+        "the journal of merchant API requests",
+    ),
+    ("GET", "/_sandbox/callbacks", "callbacks sent"),
+    (
+        "POST",
+        "/_sandbox/faults",
+        "inject a fault: {\"kind\":\"error\",\"status\":503}",
+    ),
+    ("DELETE", "/_sandbox/faults", "clear the faults"),
+    (
+        "PUT",
+        "/_sandbox/rate-limit",
+        "{\"requests\":60,\"per_seconds\":60}",
+    ),
+    ("DELETE", "/_sandbox/rate-limit", "lift the rate limit"),
+    ("POST", "/_sandbox/reset", "forget everything"),
+];
+
 fn control_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiFailure> {
     if body.is_empty() {
         Ok(T::default())
@@ -77,6 +194,7 @@ fn control_inner(
         .collect();
     let ok = json!({"ok": true});
     Ok(match (method.as_str(), segments.as_slice()) {
+        ("GET", [""]) => index(shared),
         ("POST", ["locations"]) => {
             let spec: LocationSpec = json_body(body)?;
             to_value(&shared.world().upsert_location(spec.location_id, spec.place))

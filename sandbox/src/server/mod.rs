@@ -108,6 +108,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .unwrap_or_else(|| path.clone());
     let query = parts.uri.query().unwrap_or("").to_owned();
     if path == "/_sandbox" || path.starts_with("/_sandbox/") {
+        if let Some(refused) = control::refuse_without_token(&shared, &parts.headers, &query) {
+            return json_response(&refused, &correlation_id);
+        }
         let o = control::control(&shared, &parts.method, &path, &query, &body);
         return json_response(&o, &correlation_id);
     }
