@@ -53,6 +53,13 @@ pub struct NativeSandbox {
     client_id: String,
     #[pyo3(get)]
     mac_key: String,
+    /// What the standalone command prints (`Sandbox::banner`). Private, like `_token`: only the
+    /// package's own facade reads them.
+    #[pyo3(get, name = "_banner")]
+    banner: Vec<String>,
+    /// The control-plane token, when one is required.
+    #[pyo3(get, name = "_token")]
+    token: Option<String>,
 }
 
 impl NativeSandbox {
@@ -89,7 +96,8 @@ impl Drop for NativeSandbox {
 
 #[pymethods]
 impl NativeSandbox {
-    /// Starts serving on 127.0.0.1 (a free port unless `config["port"]` says otherwise).
+    /// Starts serving on 127.0.0.1 (a free port unless `config["port"]` says otherwise;
+    /// `config["host"]` and `config["token"]` as in `SandboxConfig`).
     #[new]
     #[pyo3(signature = (config = None))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
@@ -107,6 +115,8 @@ impl NativeSandbox {
             base_url: sandbox.base_url().to_owned(),
             client_id: sandbox.client_id().to_owned(),
             mac_key: sandbox.mac_key().to_owned(),
+            banner: sandbox.banner(),
+            token: sandbox.token().map(str::to_owned),
             running: Mutex::new(Some(Running {
                 sandbox,
                 pid: std::process::id(),

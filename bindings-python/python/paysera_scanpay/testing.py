@@ -10,7 +10,7 @@ bodies, faults, a journal of requests) on a local port. Your code talks to ``bas
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type, TypedDict, Union, cast
 
 from . import _native
 from .client import AsyncClient, Client
@@ -62,7 +62,11 @@ class Sandbox:
     """A running Paysera sandbox; a context manager (``close()`` stops it).
 
     Without arguments it registers Paysera's published sample credentials
-    (``wkVd93h2uS``); pass ``client_id`` and ``mac_key`` to use your own.
+    (``wkVd93h2uS``); pass ``client_id`` and ``mac_key`` to use your own, or ``clients`` (a
+    sequence of ``(client_id, mac_key)``) for several merchants.
+
+    It listens on ``127.0.0.1``. Bound to any other ``host``, its control plane requires a
+    ``token`` (generated unless given; see ``token``); ``token`` on loopback requires it there too.
     """
 
     __slots__ = ("_native",)
@@ -73,14 +77,25 @@ class Sandbox:
         mac_key: Optional[str] = None,
         *,
         port: int = 0,
+        host: Optional[str] = None,
+        clients: Optional[Sequence[Tuple[str, str]]] = None,
+        token: Optional[str] = None,
         timestamp_window: Optional[int] = None,
         project_id: Optional[int] = None,
     ) -> None:
         config: Dict[str, Any] = {"port": port}
         if (client_id is None) != (mac_key is None):
             raise ValueError("give both client_id and mac_key, or neither")
+        if client_id is not None and clients is not None:
+            raise ValueError("give client_id and mac_key, or clients, not both")
         if client_id is not None:
             config["clients"] = [{"client_id": client_id, "mac_key": mac_key}]
+        if clients is not None:
+            config["clients"] = [{"client_id": c, "mac_key": k} for c, k in clients]
+        if host is not None:
+            config["host"] = host
+        if token is not None:
+            config["token"] = token
         if timestamp_window is not None:
             config["timestamp_window"] = timestamp_window
         if project_id is not None:
@@ -126,6 +141,21 @@ class Sandbox:
     @property
     def mac_key(self) -> str:
         return self._native.mac_key
+
+    @property
+    def token(self) -> Optional[str]:
+        """The token the control plane (``/_sandbox/...``) requires, or ``None`` on loopback:
+        send it as ``Authorization: Bearer <token>``, ``X-Sandbox-Token`` or ``?token=``."""
+        token: Optional[str] = cast(Any, self._native)._token
+        return token
+
+    @property
+    def banner(self) -> List[str]:
+        """What ``python -m paysera_scanpay sandbox`` prints at start: where it listens, the
+        base URL, the credentials, the dashboard URL and the token, one line each."""
+        # Private in the native module; its text is made once, by the Rust sandbox.
+        lines: List[str] = cast(Any, self._native)._banner
+        return lines
 
     @property
     def public_key_pem(self) -> str:
