@@ -58,7 +58,8 @@ macro_rules! with {
 #[napi]
 impl Sandbox {
     /// Starts a sandbox on a free loopback port. `config` is `SandboxConfig`'s JSON
-    /// (`port`, `clients: [{client_id, mac_key}]`, `timestamp_window`, `project_id`).
+    /// (`host`, `port`, `clients: [{client_id, mac_key}]`, `timestamp_window`, `project_id`,
+    /// `token`).
     #[napi]
     pub async fn start(config: Option<Value>) -> Result<Sandbox> {
         let config: SandboxConfig = json(config, "sandbox config")?;
@@ -85,6 +86,18 @@ impl Sandbox {
     #[napi(getter)]
     pub fn mac_key(&self) -> Result<String> {
         with!(self, |s| Ok(s.mac_key().to_owned()))
+    }
+
+    /// What `npx paysera-scanpay sandbox` prints at start, one line each.
+    #[napi(getter)]
+    pub fn banner(&self) -> Result<Vec<String>> {
+        with!(self, |s| Ok(s.banner()))
+    }
+
+    /// The control-plane token, when one is required (bound beyond loopback, or configured).
+    #[napi(getter)]
+    pub fn token(&self) -> Result<Option<String>> {
+        with!(self, |s| Ok(s.token().map(str::to_owned)))
     }
 
     #[napi(getter)]

@@ -19,7 +19,7 @@ import type { Id, PlaceInfo, Spot, Transaction } from './models';
 import native = require('./native');
 
 export interface SandboxOptions {
-  /** Default `127.0.0.1`. */
+  /** Default `127.0.0.1`. Bound to any other address, the control plane requires a token. */
   host?: string;
   /** Default 0: a free port. */
   port?: number;
@@ -29,6 +29,11 @@ export interface SandboxOptions {
   timestampWindow?: number;
   /** The `project_id` of created transactions. */
   projectId?: number;
+  /**
+   * The control plane's token (`A-Z a-z 0-9 - . _ ~`). Default: generated when `host` is not
+   * loopback, none on loopback. When given, it is required on loopback too.
+   */
+  token?: string;
 }
 
 /** What the sandbox does to matching requests. */
@@ -102,6 +107,7 @@ export class Sandbox {
       config.clients = options.clients.map((c) => ({ client_id: c.clientId, mac_key: c.macKey }));
     if (options.timestampWindow != null) config.timestamp_window = options.timestampWindow;
     if (options.projectId != null) config.project_id = options.projectId;
+    if (options.token != null) config.token = options.token;
     try {
       return new Sandbox(await native.Sandbox.start(config));
     } catch (error) {
@@ -129,6 +135,19 @@ export class Sandbox {
   /** `{ clientId, macKey, baseUrl }`: spread it into your app's Paysera settings. */
   get credentials(): { clientId: string; macKey: string; baseUrl: string } {
     return { clientId: this.clientId, macKey: this.macKey, baseUrl: this.baseUrl };
+  }
+
+  /**
+   * The token the control plane (`/_sandbox/...`) requires, or `null` on loopback: send it as
+   * `Authorization: Bearer <token>`, `X-Sandbox-Token` or `?token=`.
+   */
+  get token(): string | null {
+    return sync(() => this.#native.token ?? null);
+  }
+
+  /** What `npx paysera-scanpay sandbox` prints: base URL, credentials, dashboard, token. */
+  get banner(): string[] {
+    return sync(() => this.#native.banner);
   }
 
   /** The PEM public key that verifies this sandbox's callbacks (also served at `/publickey`). */
