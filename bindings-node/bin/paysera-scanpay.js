@@ -7,8 +7,8 @@
 const { parseArgs } = require('node:util');
 
 const PROG = 'paysera-scanpay';
-// As `paysera-sandbox` and `paysera-scanpay sandbox`: a fixed port makes a stable URL.
-const DEFAULT_PORT = 8080;
+// The Rust sandbox's default, as `paysera-sandbox` and `paysera-scanpay sandbox` use it.
+const { DEFAULT_PORT } = require('../dist/testing.js');
 
 const USAGE = `Usage: ${PROG} sandbox [--port N] [--host ADDR] [--client-id ID --mac-key KEY]... [--token TOKEN]
 

@@ -14,6 +14,10 @@ use serde_json::Value;
 use crate::convert;
 use crate::error;
 
+/// The port the standalone sandbox commands listen on unless told otherwise.
+#[napi]
+pub const SANDBOX_DEFAULT_PORT: u32 = paysera_sandbox::DEFAULT_PORT as u32;
+
 #[napi]
 pub struct Sandbox {
     inner: Mutex<Option<CoreSandbox>>,

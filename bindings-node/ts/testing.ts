@@ -18,6 +18,9 @@ import { sync } from './errors';
 import type { Id, PlaceInfo, Spot, Transaction } from './models';
 import native = require('./native');
 
+/** The port `npx paysera-scanpay sandbox` (and the other sandbox commands) listen on by default. */
+export const DEFAULT_PORT: number = native.SANDBOX_DEFAULT_PORT;
+
 export interface SandboxOptions {
   /** Default `127.0.0.1`. Bound to any other address, the control plane requires a token. */
   host?: string;

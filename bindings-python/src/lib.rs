@@ -26,6 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_BASE_URL", paysera_scanpay::DEFAULT_BASE_URL)?;
     m.add("PRODUCTION_BASE_URL", paysera_scanpay::PRODUCTION_BASE_URL)?;
     m.add("SANDBOX_BASE_URL", paysera_scanpay::SANDBOX_BASE_URL)?;
+    m.add("SANDBOX_DEFAULT_PORT", paysera_sandbox::DEFAULT_PORT)?;
     m.add(
         "DEFAULT_DEADLINE",
         paysera_scanpay::DEFAULT_DEADLINE.as_secs_f64(),

@@ -53,12 +53,11 @@ pub struct NativeSandbox {
     client_id: String,
     #[pyo3(get)]
     mac_key: String,
-    /// What the standalone command prints (`Sandbox::banner`). Private, like `_token`: only the
-    /// package's own facade reads them.
-    #[pyo3(get, name = "_banner")]
+    /// What the standalone command prints (`Sandbox::banner`).
+    #[pyo3(get)]
     banner: Vec<String>,
     /// The control-plane token, when one is required.
-    #[pyo3(get, name = "_token")]
+    #[pyo3(get)]
     token: Option<String>,
 }
 

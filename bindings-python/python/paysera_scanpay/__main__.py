@@ -8,8 +8,7 @@ import time
 from types import FrameType
 from typing import List, Optional, Sequence, Tuple
 
-#: As ``paysera-sandbox`` and ``paysera-scanpay sandbox``: a fixed port makes a stable URL.
-DEFAULT_PORT = 8080
+from ._native import SANDBOX_DEFAULT_PORT as DEFAULT_PORT  # the Rust sandbox's, as its CLIs use
 
 
 def _sandbox_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -21,7 +20,10 @@ def _sandbox_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParse
         "plane requires.",
     )
     p.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port to listen on; 0 picks a free one (default 8080)"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})",
     )
     p.add_argument(
         "--host",

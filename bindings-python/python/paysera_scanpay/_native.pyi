@@ -7,6 +7,7 @@ __all__ = [
     "DEFAULT_DEADLINE",
     "PRODUCTION_BASE_URL",
     "SANDBOX_BASE_URL",
+    "SANDBOX_DEFAULT_PORT",
     "Call",
     "CallbackVerifier",
     "Completions",
@@ -39,6 +40,7 @@ DEFAULT_BASE_URL: str
 DEFAULT_DEADLINE: float
 PRODUCTION_BASE_URL: str
 SANDBOX_BASE_URL: str
+SANDBOX_DEFAULT_PORT: int
 
 @final
 class Call:
@@ -189,6 +191,10 @@ class NativeSandbox:
     def public_key_pem(self) -> str: ...
     @property
     def running(self) -> bool: ...
+    @property
+    def banner(self) -> List[str]: ...
+    @property
+    def token(self) -> Optional[str]: ...
     def close(self) -> None: ...
     def create_location(self, location_id: int, place_info: Mapping[str, Any]) -> Dict[str, Any]: ...
     def create_spot(

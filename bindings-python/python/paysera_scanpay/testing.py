@@ -10,7 +10,7 @@ bodies, faults, a journal of requests) on a local port. Your code talks to ``bas
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type, TypedDict, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type, TypedDict, Union
 
 from . import _native
 from .client import AsyncClient, Client
@@ -146,16 +146,14 @@ class Sandbox:
     def token(self) -> Optional[str]:
         """The token the control plane (``/_sandbox/...``) requires, or ``None`` on loopback:
         send it as ``Authorization: Bearer <token>``, ``X-Sandbox-Token`` or ``?token=``."""
-        token: Optional[str] = cast(Any, self._native)._token
-        return token
+        return self._native.token
 
     @property
     def banner(self) -> List[str]:
         """What ``python -m paysera_scanpay sandbox`` prints at start: where it listens, the
         base URL, the credentials, the dashboard URL and the token, one line each."""
-        # Private in the native module; its text is made once, by the Rust sandbox.
-        lines: List[str] = cast(Any, self._native)._banner
-        return lines
+        # The text is made once, by the Rust sandbox.
+        return self._native.banner
 
     @property
     def public_key_pem(self) -> str:
