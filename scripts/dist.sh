@@ -97,12 +97,15 @@ npm_pack() {
     done
     [ "$packed" -gt 0 ] || { echo "dist: no addon in $NAPI_ARTIFACTS; run \`scripts/dist.sh npm\`" >&2; exit 1; }
 
-    # The main package: the facade, napi's loader and types; no addon, scripts or dev tools.
-    local main="$STAGE/main"
-    mkdir -p "$main/bindings-node/native"
-    cp -r bindings-node/dist bindings-node/esm "$main/bindings-node/"
-    cp bindings-node/native/index.js bindings-node/native/index.d.ts "$main/bindings-node/native/"
-    cp README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$main/"
+    # The main package: what package.json's `files` lists (the facade, napi's loader and types,
+    # the bin), and the README; no addon, scripts or dev tools.
+    local main="$STAGE/main" entry
+    mkdir -p "$main"
+    cp README.md "$main/"
+    for entry in $(node -p "require('./package.json').files.join(' ')"); do
+        mkdir -p "$main/$(dirname "$entry")"
+        cp -r "$entry" "$main/$entry"
+    done
     node scripts/npm-main-package.js package.json bindings-node/npm > "$main/package.json"
     npm pack --silent --pack-destination dist/npm "$main" >/dev/null
 

@@ -35,12 +35,16 @@ echo "== python: the wheel into a fresh venv"
 no_rust "$PYTHON" -m venv "$WORK/venv"
 no_rust "$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index "$WHEEL"
 (cd "$WORK" && no_rust "$WORK/venv/bin/python" smoke.py vectors.json)
+(cd "$WORK" && no_rust "$WORK/venv/bin/python" -m paysera_scanpay sandbox --help > py-help.txt)
+grep -q -- '--mac-key' "$WORK/py-help.txt"
 
 echo "== npm: the main and linux-x64-gnu tarballs into a fresh project"
 mkdir "$WORK/shop"
 (cd "$WORK/shop" && no_rust npm init -y >/dev/null &&
     no_rust npm install --no-audit --no-fund --loglevel=error "$MAIN_TGZ" "$GNU_TGZ" &&
-    cp ../smoke.cjs ../smoke.mjs . && no_rust node smoke.cjs ../vectors.json && no_rust node smoke.mjs)
+    cp ../smoke.cjs ../smoke.mjs . && no_rust node smoke.cjs ../vectors.json && no_rust node smoke.mjs &&
+    no_rust npx --no-install paysera-scanpay sandbox --help > ../npx-help.txt)
+grep -q -- '--mac-key' "$WORK/npx-help.txt"
 
 echo "== npm: without its platform package, the loader says what it looked for"
 mkdir "$WORK/bare"
