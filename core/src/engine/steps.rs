@@ -270,13 +270,7 @@ impl Engine {
     async fn finish(&self, mut record: Record, outcome: Outcome) -> Step {
         record.stage = Stage::Closing { outcome };
         self.reported(&record, self.save(&record)).await?;
-        let kind = match outcome {
-            Outcome::Paid => EventKind::Paid,
-            Outcome::Rejected => EventKind::Rejected,
-            Outcome::Expired => EventKind::Expired,
-            Outcome::Failed => EventKind::Failed,
-        };
-        let mut events = self.emit(&mut record, kind, None).await;
+        let mut events = self.emit(&mut record, outcome_event(outcome), None).await;
         events.extend(delivered(self.close(record).await));
         Ok(events)
     }
@@ -351,14 +345,8 @@ impl Engine {
             Stage::Revoking => self.revoke_stale(record).await,
             Stage::Closing { outcome } => {
                 let mut record = record;
-                let kind = match outcome {
-                    Outcome::Paid => EventKind::Paid,
-                    Outcome::Rejected => EventKind::Rejected,
-                    Outcome::Expired => EventKind::Expired,
-                    Outcome::Failed => EventKind::Failed,
-                };
                 // Deliver the outcome if a crash came between recording and delivering it.
-                let mut events = self.emit(&mut record, kind, None).await;
+                let mut events = self.emit(&mut record, outcome_event(outcome), None).await;
                 events.extend(delivered(self.close(record).await));
                 Ok(events)
             }
@@ -403,5 +391,15 @@ impl Engine {
         // Provably not created: price the spot afresh on its next appearance.
         let _ = self.forget(&record.reference);
         Ok(Vec::new())
+    }
+}
+
+/// The event that reports how a check-in ended.
+fn outcome_event(outcome: Outcome) -> EventKind {
+    match outcome {
+        Outcome::Paid => EventKind::Paid,
+        Outcome::Rejected => EventKind::Rejected,
+        Outcome::Expired => EventKind::Expired,
+        Outcome::Failed => EventKind::Failed,
     }
 }
