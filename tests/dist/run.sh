@@ -76,8 +76,8 @@ grep -qF 'paysera-scanpay needs Rust >= 1.88 to build from source' "$WORK/sdist.
 }
 
 echo "== python: the sdist builds a working wheel where Rust is"
-# Linked by zig into the shared target/, as `make dist` built the wheel: the dependencies are
-# already compiled, and the crates unpacked from the sdist build afresh from its files alone.
+# Linked by zig into the shared target/, as `make dist` built the wheel, so registry crates can be
+# reused; the workspace crates unpacked from the sdist build afresh from its files alone.
 PATH="$ROOT/target/dist-tools/bin:$PATH" "$WORK/venv-sdist/bin/python" -m pip wheel --quiet \
     --disable-pip-version-check --no-deps --wheel-dir "$WORK/from-sdist" "$SDIST" \
     --config-settings=build-args="--zig --compatibility manylinux2014 --target-dir=$ROOT/target"

@@ -55,15 +55,24 @@ impl Client {
         path: String,
         body: Option<Vec<u8>>,
     ) -> Result<T, Error> {
-        let resp = self
-            .call(Call {
-                method: method.clone(),
-                path: path.clone(),
-                body,
-                authenticated: true,
-            })
-            .await?;
+        let resp = self.signed(&method, &path, body).await?;
         decode(&method, &path, resp)
+    }
+
+    /// One signed call to the merchant API, through the retry loop.
+    async fn signed(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Response, Error> {
+        self.call(Call {
+            method: method.clone(),
+            path: path.to_owned(),
+            body,
+            authenticated: true,
+        })
+        .await
     }
 
     /// A state change (confirm, revoke, close) whose 2xx answer may carry no resource: Paysera's
@@ -81,14 +90,7 @@ impl Client {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
-        let resp = self
-            .call(Call {
-                method: method.clone(),
-                path: path.clone(),
-                body,
-                authenticated: true,
-            })
-            .await?;
+        let resp = self.signed(&method, &path, body).await?;
         if is_empty_answer(&resp.body) {
             log::debug!(
                 target: "paysera_scanpay",
