@@ -13,7 +13,11 @@ mod status;
 mod transaction;
 
 #[cfg(test)]
+mod money_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod validation_tests;
 
 pub use common::{CallbackEvent, ErrorBody, Metadata, ServerTime, SpotList, TransactionList};
 pub use money::{
