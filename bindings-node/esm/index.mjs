@@ -26,6 +26,7 @@ export const {
   TransportError,
   parseCallbackForm,
   qr,
+  setLogger,
   verifyCallback,
   verifyCallbackEvent,
 } = cjs;

@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::convert;
 use crate::error;
+use crate::logging::{self, LogSink, Scope};
 
 /// Paysera's production API host; the default base URL.
 #[napi]
@@ -155,12 +156,28 @@ fn model<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T> 
 #[napi]
 pub struct Client {
     inner: CoreClient,
+    /// Where the records of this client's calls go, once JavaScript asks for them.
+    log: Option<Scope>,
 }
 
 impl Client {
     /// The core client (for the cashier).
     pub(crate) fn core(&self) -> &CoreClient {
         &self.inner
+    }
+
+    /// [`spawn`], with the call's log records routed to this client's logger.
+    fn run<'env, T, F>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelToken>,
+        fut: F,
+    ) -> Result<PromiseRaw<'env, Value>>
+    where
+        T: Serialize + Send + 'static,
+        F: Future<Output = std::result::Result<T, paysera_scanpay::Error>> + Send + 'static,
+    {
+        spawn(env, cancel, logging::scoped(self.log.clone(), fut))
     }
 }
 
@@ -188,7 +205,15 @@ impl Client {
         }
         Ok(Self {
             inner: builder.build().map_err(error::core)?,
+            log: None,
         })
+    }
+
+    /// Routes the records of this client's calls to `sink`, tagged `tag` (the facade's id of
+    /// this client).
+    #[napi]
+    pub fn set_log_sink(&mut self, sink: &LogSink, tag: u32) {
+        self.log = Some(sink.scope(tag));
     }
 
     #[napi(getter)]
@@ -224,14 +249,15 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let (c, q) = (self.inner.clone(), spot_query(query)?);
-        spawn(env, cancel, async move { c.list_spots(&q).await })
+        self.run(env, cancel, async move { c.list_spots(&q).await })
     }
 
     #[napi]
     pub fn iter_spots(&self, query: Option<SpotQueryOptions>) -> Result<Pager> {
-        Ok(Pager::new(Pages::Spots(
-            self.inner.iter_spots(spot_query(query)?),
-        )))
+        Ok(Pager::new(
+            Pages::Spots(self.inner.iter_spots(spot_query(query)?)),
+            self.log.clone(),
+        ))
     }
 
     #[napi(ts_return_type = "Promise<any>")]
@@ -242,7 +268,7 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let (c, id) = (self.inner.clone(), convert::id(spot_id, "spotId")?);
-        spawn(env, cancel, async move { c.get_spot(id).await })
+        self.run(env, cancel, async move { c.get_spot(id).await })
     }
 
     #[napi(ts_return_type = "Promise<any>")]
@@ -254,7 +280,7 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let (c, id) = (self.inner.clone(), convert::id(spot_id, "spotId")?);
-        spawn(env, cancel, async move {
+        self.run(env, cancel, async move {
             c.create_spot_order(id, &transaction_key).await
         })
     }
@@ -267,7 +293,7 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let (c, id) = (self.inner.clone(), convert::id(spot_id, "spotId")?);
-        spawn(env, cancel, async move { c.close_spot(id).await })
+        self.run(env, cancel, async move { c.close_spot(id).await })
     }
 
     #[napi(ts_return_type = "Promise<any>")]
@@ -281,7 +307,7 @@ impl Client {
             self.inner.clone(),
             model::<TransactionRequest>(request, "transaction request")?,
         );
-        spawn(env, cancel, async move { c.create_transaction(&r).await })
+        self.run(env, cancel, async move { c.create_transaction(&r).await })
     }
 
     #[napi(ts_return_type = "Promise<any>")]
@@ -292,7 +318,7 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        spawn(env, cancel, async move { c.get_transaction(&key).await })
+        self.run(env, cancel, async move { c.get_transaction(&key).await })
     }
 
     #[napi(ts_return_type = "Promise<any>")]
@@ -303,14 +329,15 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let (c, q) = (self.inner.clone(), transaction_query(query)?);
-        spawn(env, cancel, async move { c.list_transactions(&q).await })
+        self.run(env, cancel, async move { c.list_transactions(&q).await })
     }
 
     #[napi]
     pub fn iter_transactions(&self, query: Option<TransactionQueryOptions>) -> Result<Pager> {
-        Ok(Pager::new(Pages::Transactions(
-            self.inner.iter_transactions(transaction_query(query)?),
-        )))
+        Ok(Pager::new(
+            Pages::Transactions(self.inner.iter_transactions(transaction_query(query)?)),
+            self.log.clone(),
+        ))
     }
 
     /// `prices`: `{ [paymentId]: { price, currency } }` to lower amounts.
@@ -326,7 +353,7 @@ impl Client {
             .map(|p| model::<ConfirmPrices>(p, "prices"))
             .transpose()?;
         let c = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.run(env, cancel, async move {
             c.confirm_transaction(&key, prices.as_ref()).await
         })
     }
@@ -339,7 +366,7 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        spawn(env, cancel, async move { c.revoke_transaction(&key).await })
+        self.run(env, cancel, async move { c.revoke_transaction(&key).await })
     }
 
     #[napi(ts_return_type = "Promise<number>")]
@@ -349,7 +376,7 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        spawn(env, cancel, async move { c.server_time().await })
+        self.run(env, cancel, async move { c.server_time().await })
     }
 
     #[napi(ts_return_type = "Promise<string>")]
@@ -359,7 +386,7 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
-        spawn(env, cancel, async move { c.get_public_key().await })
+        self.run(env, cancel, async move { c.get_public_key().await })
     }
 
     #[napi(ts_return_type = "Promise<boolean>")]
@@ -371,7 +398,7 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let (c, event) = (self.inner.clone(), convert::bytes(Some(event)));
-        spawn(env, cancel, async move {
+        self.run(env, cancel, async move {
             c.verify_callback(&event, &sign).await
         })
     }
@@ -393,12 +420,14 @@ enum Pages {
 #[napi]
 pub struct Pager {
     pages: Arc<tokio::sync::Mutex<Pages>>,
+    log: Option<Scope>,
 }
 
 impl Pager {
-    fn new(pages: Pages) -> Self {
+    fn new(pages: Pages, log: Option<Scope>) -> Self {
         Self {
             pages: Arc::new(tokio::sync::Mutex::new(pages)),
+            log,
         }
     }
 }
@@ -413,11 +442,12 @@ impl Pager {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let pages = self.pages.clone();
-        spawn(env, cancel, async move {
+        let page = async move {
             Ok(match &mut *pages.lock().await {
                 Pages::Spots(p) => Page::Spots(p.next_page().await?),
                 Pages::Transactions(p) => Page::Transactions(p.next_page().await?),
             })
-        })
+        };
+        spawn(env, cancel, logging::scoped(self.log.clone(), page))
     }
 }

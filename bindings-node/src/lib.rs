@@ -11,6 +11,7 @@ pub mod cashier;
 pub mod client;
 pub mod convert;
 pub mod error;
+pub mod logging;
 pub mod mac;
 pub mod qr;
 pub mod sandbox;
@@ -21,6 +22,7 @@ pub mod sandbox;
 fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        logging::install();
         let runtime = paysera_scanpay::runtime::new_runtime()
             .expect("paysera-scanpay: cannot start the tokio runtime");
         napi::bindgen_prelude::create_custom_tokio_runtime(runtime);

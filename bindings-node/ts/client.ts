@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 
 import { InvalidInputError, fromNative, isAbort, sync } from './errors';
@@ -13,6 +14,18 @@ import type {
   TransactionRequest,
   TransactionStatus,
 } from './models';
+import {
+  type ClientEvents,
+  type LogDestination,
+  type LogLevel,
+  type LogRecord,
+  attach,
+  checkLogger,
+  deliver,
+  rank,
+  rankOf,
+  refresh,
+} from './logging';
 import native = require('./native');
 
 /** Paysera's production API host: `https://wallet.paysera.com`. */
@@ -37,6 +50,12 @@ export interface ClientOptions {
   /** Extra attempts for failures that are safe to retry; default 2, 0 for none. */
   retries?: number;
   userAgent?: string;
+  /** Where the records of this client's calls go (else to `setLogger`'s): console, pino,
+   * winston… (`{debug, info, warn, error}`), or a function taking each `LogRecord`. */
+  logger?: LogDestination;
+  /** The most verbose level for `logger` and the `log` event. Default: the logger's own
+   * `level` when it names one (pino, winston), else `'info'`. */
+  logLevel?: LogLevel | 'off';
 }
 
 /** Every method takes these last. */
@@ -45,14 +64,18 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Filters of `GET /spots`, with Paysera's query parameter names. */
 export interface ListSpotsOptions extends CallOptions {
   status?: SpotStatus;
+  location_id?: Id;
+  /** @deprecated Use `location_id`, Paysera's name (accepted, same meaning). */
   locationId?: Id;
   /** 1–200; with `iterSpots` the page size (default 100). */
   limit?: number;
   offset?: number;
 }
 
+/** Filters of `GET /transactions`, with Paysera's query parameter names. */
 export interface ListTransactionsOptions extends CallOptions {
   /** One status or several (sent comma-separated). */
   status?: TransactionStatus | readonly TransactionStatus[];
@@ -64,7 +87,11 @@ export interface ListTransactionsOptions extends CallOptions {
   /** 1–200; with `iterTransactions` the page size (default 100). */
   limit?: number;
   offset?: number;
+  project_id?: Id;
+  location_id?: Id;
+  /** @deprecated Use `project_id`, Paysera's name (accepted, same meaning). */
   projectId?: Id;
+  /** @deprecated Use `location_id`, Paysera's name (accepted, same meaning). */
   locationId?: Id;
 }
 
@@ -111,8 +138,18 @@ export function call<T>(signal: AbortSignal | undefined, start: (token: Token) =
   );
 }
 
+/** A filter given by Paysera's name or by its older camelCase alias (not both, unless equal). */
+function either<T>(o: object, wire: string, alias: string): T | undefined {
+  const r = o as Record<string, T | undefined>;
+  const [a, b] = [r[wire], r[alias]];
+  if (a != null && b != null && String(a) !== String(b)) {
+    throw new InvalidInputError(`${wire} and ${alias} (its older name) differ: give only ${wire}`);
+  }
+  return a ?? b;
+}
+
 function spotQuery(o: ListSpotsOptions): native.SpotQueryOptions {
-  return { status: o.status, locationId: o.locationId, limit: o.limit, offset: o.offset };
+  return { status: o.status, locationId: either(o, 'location_id', 'locationId'), limit: o.limit, offset: o.offset };
 }
 
 function transactionQuery(o: ListTransactionsOptions): native.TransactionQueryOptions {
@@ -124,8 +161,8 @@ function transactionQuery(o: ListTransactionsOptions): native.TransactionQueryOp
     to: o.to,
     limit: o.limit,
     offset: o.offset,
-    projectId: o.projectId,
-    locationId: o.locationId,
+    projectId: either(o, 'project_id', 'projectId'),
+    locationId: either(o, 'location_id', 'locationId'),
   };
 }
 
@@ -147,8 +184,11 @@ async function* walk<T>(pager: native.Pager, signal: AbortSignal | undefined): A
  * const { spots } = await client.listSpots({ status: 'waiting' });
  * ```
  */
-export class Client {
+export class Client extends EventEmitter<ClientEvents> {
   readonly #native: native.Client;
+  readonly #logger: LogDestination | undefined;
+  readonly #logRank: number;
+  #logging = false;
 
   static {
     nativeClient = (client) => {
@@ -160,7 +200,10 @@ export class Client {
   }
 
   constructor(options: ClientOptions) {
+    super();
     const o = options;
+    this.#logger = sync(() => checkLogger(o.logger, 'logger'));
+    this.#logRank = sync(() => rankOf(o.logLevel, this.#logger, 'logLevel'));
     this.#native = sync(
       () =>
         new native.Client({
@@ -173,6 +216,52 @@ export class Client {
           userAgent: o.userAgent,
         }),
     );
+    if (this.#logger !== undefined) this.#startLogging();
+    // The records behind events are only asked of the core while someone listens.
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
+      if (event === 'request' || event === 'response' || event === 'retry' || event === 'log') {
+        this.#adding = event;
+        try {
+          this.#startLogging();
+        } finally {
+          this.#adding = undefined;
+        }
+      }
+    });
+    (this as EventEmitter).on('removeListener', () => this.#logging && refresh());
+  }
+
+  #adding: string | undefined;
+
+  #startLogging(): void {
+    if (!this.#logging) {
+      this.#logging = true;
+      attach(this.#native, { logRank: () => this.#wanted(), logRecord: (r) => this.#logRecord(r) });
+    } else {
+      refresh();
+    }
+  }
+
+  /** The most verbose rank this client's logger and listeners want. */
+  #wanted(): number {
+    const listening = (e: keyof ClientEvents) => this.#adding === e || this.listenerCount(e) > 0;
+    let wanted = this.#logger !== undefined || listening('log') ? this.#logRank : 0;
+    if (listening('request') || listening('response')) wanted = Math.max(wanted, 4);
+    if (listening('retry')) wanted = Math.max(wanted, 2);
+    return wanted;
+  }
+
+  #logRecord(record: LogRecord): boolean {
+    const { event } = record.fields;
+    if ((event === 'request' || event === 'response' || event === 'retry') && this.listenerCount(event) > 0) {
+      const { logger: _logger, event: _event, ...fields } = record.fields;
+      (this as EventEmitter).emit(event, { ...fields, time: record.time });
+    }
+    if (rank(record) <= this.#logRank) {
+      if (this.listenerCount('log') > 0) this.emit('log', record);
+      if (this.#logger !== undefined) deliver(this.#logger, record);
+    }
+    return this.#logger !== undefined;
   }
 
   get baseUrl(): string {

@@ -7,6 +7,19 @@ export { Cashier } from './cashier';
 export type { Awaitable, CashierOptions, CashierRecord, Event, EventKind, Money, TickReport } from './cashier';
 export { Client, DEFAULT_BASE_URL, PRODUCTION_BASE_URL, SANDBOX_BASE_URL } from './client';
 export type { CallOptions, ClientOptions, ConfirmOptions, ListSpotsOptions, ListTransactionsOptions } from './client';
+export { setLogger } from './logging';
+export type {
+  ClientEvents,
+  LogDestination,
+  LogFields,
+  LogLevel,
+  LogRecord,
+  Logger,
+  LoggerOptions,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+} from './logging';
 export {
   ApiError,
   AuthenticationError,

@@ -40,6 +40,7 @@ declare namespace native {
   export type CancelToken = Native.CancelToken;
   export type Cashier = Native.Cashier;
   export type Client = Native.Client;
+  export type LogSink = Native.LogSink;
   export type MacSigner = Native.MacSigner;
   export type Pager = Native.Pager;
   export type Sandbox = Native.Sandbox;

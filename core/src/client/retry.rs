@@ -137,17 +137,28 @@ impl Client {
                     .header(header::CONTENT_TYPE, "application/json;charset=utf-8")
                     .body(body.clone());
             }
-            log::debug!(target: "paysera_scanpay", "-> {} {} (attempt {})", call.method, call.path, retries + 1);
+            // The key-values are structured fields for the bindings (Node's `request`, `response`
+            // and `retry` events); the message stays the human-readable line.
+            let (method, path, attempt) = (call.method.as_str(), call.path.as_str(), retries + 1);
+            log::debug!(
+                target: "paysera_scanpay", event = "request", method, path, attempt;
+                "-> {method} {path} (attempt {attempt})"
+            );
             let error = match self.read(request, &call, idempotent, timeout).await {
-                Ok(resp) if (200..300).contains(&resp.status) => {
+                Ok(resp) => {
                     log::debug!(
                         target: "paysera_scanpay",
-                        "<- {} {} {} in {} ms",
-                        resp.status, call.method, call.path, started.elapsed().as_millis()
+                        event = "response", method, path, attempt, status = resp.status,
+                        duration_ms = started.elapsed().as_millis() as u64,
+                        correlation_id = resp.correlation_id.as_deref();
+                        "<- {} {method} {path} in {} ms",
+                        resp.status, started.elapsed().as_millis()
                     );
-                    return Ok(resp);
+                    if (200..300).contains(&resp.status) {
+                        return Ok(resp);
+                    }
+                    self.api_error(resp, &call, idempotent, unknown_outcome)
                 }
-                Ok(resp) => self.api_error(resp, &call, idempotent, unknown_outcome),
                 Err(e) => e,
             };
             if call.authenticated
@@ -168,15 +179,23 @@ impl Client {
                 None
             };
             let Some(delay) = delay else {
-                log::debug!(target: "paysera_scanpay", "{} {} failed: {error}", call.method, call.path);
+                log::debug!(
+                    target: "paysera_scanpay",
+                    method, path, attempt, code = error.code(),
+                    correlation_id = error.correlation_id();
+                    "{method} {path} failed: {error}"
+                );
                 return Err(error);
             };
             unknown_outcome |= error.outcome_unknown();
             retries += 1;
             log::warn!(
                 target: "paysera_scanpay",
-                "{} {} failed ({}); retry {}/{} in {} ms",
-                call.method, call.path, error.code(), retries, self.retry.max_retries, delay.as_millis()
+                event = "retry", method, path, attempt, code = error.code(), retry = retries,
+                max_retries = self.retry.max_retries, delay_ms = delay.as_millis() as u64,
+                correlation_id = error.correlation_id();
+                "{method} {path} failed ({}); retry {}/{} in {} ms",
+                error.code(), retries, self.retry.max_retries, delay.as_millis()
             );
             tokio::time::sleep(delay).await;
         }

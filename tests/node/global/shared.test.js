@@ -14,7 +14,7 @@ const control = async (method, path, body) => {
 test('a customer pays through the shared sandbox', async () => {
   const spot = await control('POST', '/spots', { location_id: 9, identifier: 'bar1' });
   await control('POST', '/scan', { code: 'PAYSERA*9:bar1' });
-  const { spots } = await paysera.listSpots({ status: 'waiting', locationId: 9 });
+  const { spots } = await paysera.listSpots({ status: 'waiting', location_id: 9 });
   expect(spots.map((s) => s.id)).toEqual([spot.id]);
 
   const tx = await paysera.createTransaction({ payments: [{ description: 'Bar', price: 700, currency: 'EUR' }] });

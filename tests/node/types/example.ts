@@ -18,6 +18,7 @@ import {
   TimeoutError,
   TransportError,
   parseCallbackForm,
+  setLogger,
   qr,
   verifyCallback,
   verifyCallbackEvent,
@@ -25,6 +26,10 @@ import {
   type CashierOptions,
   type CashierRecord,
   type Event,
+  type LogRecord,
+  type RequestEvent,
+  type ResponseEvent,
+  type RetryEvent,
   type EventKind,
   type Money,
   type Order,
@@ -74,7 +79,7 @@ export async function everything(): Promise<void> {
   sandbox.scan(spot.id);
 
   const controller = new AbortController();
-  const waiting: SpotList = await client.listSpots({ status: 'waiting', locationId: 1, limit: 10, offset: 0, signal: controller.signal });
+  const waiting: SpotList = await client.listSpots({ status: 'waiting', location_id: 1, limit: 10, offset: 0, signal: controller.signal });
   for (const s of waiting.spots) {
     const id: number = s.id;
     const title: string | undefined = s.place_info?.title;
@@ -93,7 +98,9 @@ export async function everything(): Promise<void> {
   const cents: number | undefined = tx.payments?.[0]?.price;
   const order: Order = await client.createSpotOrder(one.id, tx.transaction_key);
   sandbox.confirm(tx.transaction_key);
-  const reserved: TransactionList = await client.listTransactions({ status: ['reserved'], from: 0, to: 2e9, projectId: 1 });
+  const reserved: TransactionList = await client.listTransactions({ status: ['reserved'], from: 0, to: 2e9, project_id: 1 });
+  // The older camelCase filter names still type-check (deprecated aliases).
+  await client.listTransactions({ projectId: 1, locationId: 2 });
   for await (const t of client.iterTransactions({ status: 'reserved', limit: 50 })) console.log(t.status);
   const paymentId = tx.payments?.[0]?.id ?? 0;
   const confirmed: Transaction = await client.confirmTransaction(tx.transaction_key, {
@@ -198,3 +205,22 @@ void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { onEvent: () => {}
 void ((e: Event) => e.kind === 'payed');
 // @ts-expect-error payments keep wire names and integer-cents fields
 void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { price: () => [{ desc: 'x' }], onEvent: () => {} });
+
+// Logging: a logger object or function, typed events.
+async function logging(client: Client): Promise<void> {
+  setLogger(console, { level: 'debug' });
+  setLogger((record: LogRecord) => console.log(record.level, record.logger, record.message, record.time, record.fields.correlation_id));
+  setLogger(null);
+  const logged = new Client({ clientId: 'a', macKey: 'b', logger: console, logLevel: 'warn' });
+  logged.on('request', (e: RequestEvent) => console.log(e.method, e.path, e.attempt));
+  logged.on('response', (e: ResponseEvent) => console.log(e.status, e.duration_ms, e.correlation_id));
+  client.on('retry', (e: RetryEvent) => console.log(e.code, e.retry, e.max_retries, e.delay_ms));
+  client.on('log', (r) => console.log(r.fields.event));
+  // @ts-expect-error events are a closed set
+  client.on('reqest', () => {});
+  // @ts-expect-error levels are a closed set
+  setLogger(console, { level: 'verbose' });
+  // @ts-expect-error response events carry a number status
+  client.on('response', (e: { status: string }) => e);
+}
+void logging;
