@@ -15,6 +15,7 @@ pub mod logging;
 pub mod mac;
 pub mod qr;
 pub mod sandbox;
+pub mod schema;
 
 /// Hands napi the runtime the core is configured for. A process loads the addon once per
 /// JavaScript realm (jest loads it per test file), but there is one runtime per process.

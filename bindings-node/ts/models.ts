@@ -137,6 +137,12 @@ export interface AllowanceLimit {
   time?: number;
 }
 
+/** Validity period of an allowance. */
+export interface Validity {
+  /** Unix seconds the allowance expires. */
+  until?: number;
+}
+
 export interface Allowance {
   id?: number;
   transaction_key?: string;
@@ -145,7 +151,7 @@ export interface Allowance {
   currency?: string;
   wallet?: number;
   confirmed_at?: number;
-  valid?: { until?: number };
+  valid?: Validity;
   description?: string;
   max_price?: number;
   max_price_decimal?: string;

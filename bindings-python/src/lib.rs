@@ -31,6 +31,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "DEFAULT_DEADLINE",
         paysera_scanpay::DEFAULT_DEADLINE.as_secs_f64(),
     )?;
+    add_defaults(m)?;
     m.add_class::<bridge::Call>()?;
     m.add_class::<bridge::Completions>()?;
     m.add_class::<bridge::TaskHandle>()?;
@@ -45,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(signing::verify_callback, m)?)?;
     m.add_function(wrap_pyfunction!(signing::parse_callback_form, m)?)?;
     m.add_function(wrap_pyfunction!(convert::normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(convert::error_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(qr::qr_spot, m)?)?;
     m.add_function(wrap_pyfunction!(qr::qr_transaction, m)?)?;
@@ -57,4 +59,40 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::register_fork_hooks(m.py())?;
     m.add_function(wrap_pyfunction!(bridge::runtime_generation, m)?)?;
     Ok(())
+}
+
+/// The core's defaults and limits (`paysera_scanpay::defaults`), durations in seconds: the
+/// facade's signatures read these instead of restating them.
+fn add_defaults(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    use paysera_scanpay::defaults as d;
+    m.add("DEFAULT_TIMEOUT", d::DEFAULT_TIMEOUT.as_secs_f64())?;
+    m.add(
+        "DEFAULT_CONNECT_TIMEOUT",
+        d::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
+    )?;
+    m.add("DEFAULT_RETRIES", d::DEFAULT_RETRIES)?;
+    m.add("MIN_PAGE_SIZE", d::MIN_PAGE_SIZE)?;
+    m.add("MAX_PAGE_SIZE", d::MAX_PAGE_SIZE)?;
+    m.add("DEFAULT_PAGE_SIZE", d::DEFAULT_PAGE_SIZE)?;
+    m.add(
+        "DEFAULT_POLL_INTERVAL",
+        d::DEFAULT_POLL_INTERVAL.as_secs_f64(),
+    )?;
+    m.add(
+        "DEFAULT_REQUESTS_PER_MINUTE",
+        d::DEFAULT_REQUESTS_PER_MINUTE,
+    )?;
+    m.add(
+        "DEFAULT_CUSTOMER_TIMEOUT",
+        d::DEFAULT_CUSTOMER_TIMEOUT.as_secs_f64(),
+    )?;
+    m.add("DEFAULT_CONCURRENCY", d::DEFAULT_CONCURRENCY)?;
+    Ok(())
+}
+
+/// The wire contract (`paysera_scanpay::schema::export()`) as Python data: the tests compare the
+/// package's models against it.
+#[pyfunction]
+fn schema(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    convert::to_py(py, &paysera_scanpay::schema::export())
 }

@@ -11,6 +11,7 @@
 pub mod callback;
 pub mod client;
 mod clock;
+pub mod defaults;
 mod encoding;
 pub mod engine;
 pub mod error;
@@ -19,11 +20,16 @@ pub mod mac;
 pub mod models;
 pub mod qr;
 pub mod runtime;
+pub mod schema;
 
 pub use callback::{CallbackForm, CallbackSigner, CallbackVerifier, verify_callback};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DEADLINE, PRODUCTION_BASE_URL, Paginator,
     RetryPolicy, SANDBOX_BASE_URL, SpotQuery, TransactionQuery,
+};
+pub use defaults::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_PAGE_SIZE, DEFAULT_RETRIES, DEFAULT_TIMEOUT, MAX_PAGE_SIZE,
+    MIN_PAGE_SIZE,
 };
 pub use error::{ApiError, Error};
 pub use mac::{MacCredentials, MacSigner, Signature};

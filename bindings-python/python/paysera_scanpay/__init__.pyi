@@ -11,7 +11,13 @@ from .cashier import Event as Event
 from .cashier import EventKind as EventKind
 from .cashier import TickReport as TickReport
 from .client import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+from .client import DEFAULT_CONNECT_TIMEOUT as DEFAULT_CONNECT_TIMEOUT
 from .client import DEFAULT_DEADLINE as DEFAULT_DEADLINE
+from .client import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE
+from .client import DEFAULT_RETRIES as DEFAULT_RETRIES
+from .client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from .client import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from .client import MIN_PAGE_SIZE as MIN_PAGE_SIZE
 from .client import PRODUCTION_BASE_URL as PRODUCTION_BASE_URL
 from .client import SANDBOX_BASE_URL as SANDBOX_BASE_URL
 from .client import AsyncClient as AsyncClient
@@ -60,7 +66,13 @@ __version__: str
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_DEADLINE",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "MAX_PAGE_SIZE",
+    "MIN_PAGE_SIZE",
     "PRODUCTION_BASE_URL",
     "SANDBOX_BASE_URL",
     "Allowance",

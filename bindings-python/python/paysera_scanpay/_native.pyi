@@ -4,7 +4,17 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, f
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_CUSTOMER_TIMEOUT",
     "DEFAULT_DEADLINE",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_REQUESTS_PER_MINUTE",
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "MAX_PAGE_SIZE",
+    "MIN_PAGE_SIZE",
     "PRODUCTION_BASE_URL",
     "SANDBOX_BASE_URL",
     "SANDBOX_DEFAULT_PORT",
@@ -32,12 +42,23 @@ __all__ = [
     "qr_transaction",
     "qr_wallet",
     "runtime_generation",
+    "schema",
     "verify_callback",
 ]
 
 __version__: str
 DEFAULT_BASE_URL: str
 DEFAULT_DEADLINE: float
+DEFAULT_TIMEOUT: float
+DEFAULT_CONNECT_TIMEOUT: float
+DEFAULT_RETRIES: int
+MIN_PAGE_SIZE: int
+MAX_PAGE_SIZE: int
+DEFAULT_PAGE_SIZE: int
+DEFAULT_POLL_INTERVAL: float
+DEFAULT_REQUESTS_PER_MINUTE: int
+DEFAULT_CUSTOMER_TIMEOUT: float
+DEFAULT_CONCURRENCY: int
 PRODUCTION_BASE_URL: str
 SANDBOX_BASE_URL: str
 SANDBOX_DEFAULT_PORT: int
@@ -243,6 +264,10 @@ class CallbackVerifier:
 def parse_callback_form(body: Union[bytes, str]) -> Tuple[bytes, str]: ...
 def verify_callback(event: Union[bytes, str], sign: str, public_key_pem: str) -> bool: ...
 def normalize(kind: str, data: Any) -> Dict[str, Any]: ...
+def schema() -> Dict[str, Any]:
+    """The core's wire contract (``paysera_scanpay::schema::export()``): types, enums and
+    defaults; ``tests/python/test_schema.py`` checks the models against it."""
+
 def error_for_test(record: str) -> BaseException:
     """The exception the core error described by ``record`` (``Error::from_record`` JSON)
     becomes; for the error-contract tests."""

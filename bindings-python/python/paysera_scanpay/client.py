@@ -39,7 +39,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_DEADLINE",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "MAX_PAGE_SIZE",
+    "MIN_PAGE_SIZE",
     "PRODUCTION_BASE_URL",
     "SANDBOX_BASE_URL",
     "AsyncClient",
@@ -56,6 +62,18 @@ DEFAULT_BASE_URL: str = _native.DEFAULT_BASE_URL
 #: Seconds one call may take in all, every attempt and backoff included (25): below gunicorn's
 #: 30 s worker timeout, so a stuck request is a ``TimeoutError`` the view can answer.
 DEFAULT_DEADLINE: float = _native.DEFAULT_DEADLINE
+#: Seconds one attempt may take, response included (30).
+DEFAULT_TIMEOUT: float = _native.DEFAULT_TIMEOUT
+#: Seconds to open the TCP + TLS connection (5).
+DEFAULT_CONNECT_TIMEOUT: float = _native.DEFAULT_CONNECT_TIMEOUT
+#: Extra attempts for failures that are safe to retry (2).
+DEFAULT_RETRIES: int = _native.DEFAULT_RETRIES
+#: Smallest page size (``limit``, ``page_size``) Paysera's listings accept (1).
+MIN_PAGE_SIZE: int = _native.MIN_PAGE_SIZE
+#: Largest page size (``limit``, ``page_size``) Paysera's listings accept (200).
+MAX_PAGE_SIZE: int = _native.MAX_PAGE_SIZE
+#: Page size of ``iter_spots`` and ``iter_transactions`` unless given one (100).
+DEFAULT_PAGE_SIZE: int = _native.DEFAULT_PAGE_SIZE
 
 T = TypeVar("T")
 
@@ -94,9 +112,9 @@ class _BaseClient:
         mac_key: str,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        timeout: float = 30.0,
-        retries: int = 2,
-        connect_timeout: float = 5.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         user_agent: Optional[str] = None,
         deadline: Optional[float] = DEFAULT_DEADLINE,
     ) -> None:
@@ -179,7 +197,9 @@ class Client(_BaseClient):
     """A blocking Paysera Wallet API client.
 
     ``Client(client_id, mac_key)`` talks to production Paysera; give ``base_url`` for a sandbox
-    or proxy. ``timeout`` is per attempt (seconds); ``retries`` counts extra attempts for
+    or proxy. ``timeout`` is per attempt (seconds, default ``DEFAULT_TIMEOUT`` = 30; the
+    connection itself gets ``connect_timeout``, default ``DEFAULT_CONNECT_TIMEOUT`` = 5);
+    ``retries`` (default ``DEFAULT_RETRIES`` = 2) counts extra attempts for
     failures that are safe to re-send (never a POST that may have been applied, never a 409);
     ``deadline`` (seconds, default ``DEFAULT_DEADLINE`` = 25, below gunicorn's 30 s worker
     timeout) bounds the whole call, attempts and backoff included; ``None`` for no limit.
@@ -217,7 +237,8 @@ class Client(_BaseClient):
         page_size: Optional[int] = None,
         offset: Optional[int] = None,
     ) -> Iterator[Spot]:
-        """Every matching spot, fetched page by page (``page_size`` 1–200, default 100)."""
+        """Every matching spot, fetched page by page (``page_size`` from ``MIN_PAGE_SIZE`` to
+        ``MAX_PAGE_SIZE``, 1–200; default ``DEFAULT_PAGE_SIZE`` = 100)."""
         return _iterate(self._native.iter_spots(status, location_id, page_size, offset), Spot._from_wire)
 
     def get_spot(self, spot_id: int) -> Spot:

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::transport::http_client;
 use super::{Client, DEFAULT_BASE_URL, RetryPolicy, Shared};
+use crate::defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::error::Error;
 use crate::mac::{Clock, MacCredentials, MacSigner, SystemClock};
 
@@ -45,12 +46,12 @@ impl ClientBuilder {
         self.user_agent = ua.into();
         self
     }
-    /// TCP+TLS connect timeout (default 5 s).
+    /// TCP+TLS connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`], 5 s).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = t;
         self
     }
-    /// Whole-request timeout per attempt (default 30 s).
+    /// Whole-request timeout per attempt (default [`DEFAULT_TIMEOUT`], 30 s).
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
         self
@@ -62,7 +63,8 @@ impl ClientBuilder {
         self.deadline = d;
         self
     }
-    /// Extra attempts for retryable failures (default 2; 0 = none).
+    /// Extra attempts for retryable failures (default [`crate::defaults::DEFAULT_RETRIES`], 2;
+    /// 0 = none).
     pub fn retries(mut self, n: u32) -> Self {
         self.retry.max_retries = n;
         self
@@ -129,8 +131,8 @@ impl Client {
             credentials,
             base_url: DEFAULT_BASE_URL.to_owned(),
             user_agent: format!("paysera-scanpay/{} (rust)", env!("CARGO_PKG_VERSION")),
-            connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(30),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
             deadline: None,
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),

@@ -34,6 +34,11 @@ pub use query::{SpotQuery, TransactionQuery};
 pub use retry::RetryPolicy;
 pub use transport::install_crypto_provider;
 
+pub use crate::defaults::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_PAGE_SIZE, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+    MAX_PAGE_SIZE, MIN_PAGE_SIZE,
+};
+
 use crate::error::{Error, snippet};
 use crate::mac::{MacCredentials, MacSigner};
 use crate::models::{
@@ -60,11 +65,6 @@ pub const PRODUCTION_BASE_URL: &str = "https://wallet.paysera.com";
 pub const SANDBOX_BASE_URL: &str = "https://wallet-sandbox.paysera.com";
 /// The base URL a client uses unless told otherwise: [`PRODUCTION_BASE_URL`].
 pub const DEFAULT_BASE_URL: &str = PRODUCTION_BASE_URL;
-/// The overall deadline of one call (attempts and backoff) that the Python `Client` and
-/// `AsyncClient` use by default: below gunicorn's 30 s worker timeout, so a stuck request becomes
-/// a `TimeoutError` the view can handle instead of a killed worker. Rust clients have none unless
-/// [`ClientBuilder::deadline`] sets one.
-pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(25);
 const REST_ROOT: &str = "/rest/v1";
 const CORRELATION_HEADER: &str = "paysera-correlation-id";
 
@@ -189,11 +189,12 @@ impl Client {
         self.json(Method::GET, path, None).await
     }
 
-    /// Every spot matching `query`, page by page (`limit` is the page size, default 100).
+    /// Every spot matching `query`, page by page (`limit` is the page size, default
+    /// [`DEFAULT_PAGE_SIZE`]).
     pub fn iter_spots(&self, query: SpotQuery) -> Paginator<Spot> {
         let client = self.clone();
         let start = query.offset.unwrap_or(0);
-        let limit = query.limit.unwrap_or(100);
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         Paginator::new(start, limit, move |offset, limit| {
             let client = client.clone();
             let q = SpotQuery {
@@ -296,11 +297,12 @@ impl Client {
         self.json(Method::GET, path, None).await
     }
 
-    /// Every transaction matching `query`, page by page (`limit` is the page size, default 100).
+    /// Every transaction matching `query`, page by page (`limit` is the page size, default
+    /// [`DEFAULT_PAGE_SIZE`]).
     pub fn iter_transactions(&self, query: TransactionQuery) -> Paginator<Transaction> {
         let client = self.clone();
         let start = query.offset.unwrap_or(0);
-        let limit = query.limit.unwrap_or(100);
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         Paginator::new(start, limit, move |offset, limit| {
             let client = client.clone();
             let q = TransactionQuery {

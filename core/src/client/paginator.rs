@@ -56,12 +56,7 @@ impl<T: Send + 'static> Paginator<T> {
         if self.done {
             return Ok(None);
         }
-        if !(1..=200).contains(&self.limit) {
-            return Err(Error::invalid_input(format!(
-                "page size {} is out of range; Paysera accepts 1 to 200",
-                self.limit
-            )));
-        }
+        crate::defaults::check_page_size("page size", self.limit)?;
         let (items, meta) = (self.fetch)(self.offset, self.limit).await?;
         if items.is_empty() {
             self.done = true;

@@ -1,5 +1,6 @@
 //! Listing filters and the query strings they become.
 
+use crate::defaults::check_page_size;
 use crate::encoding::form_urlencode;
 use crate::error::Error;
 use crate::models::{SpotStatus, TransactionStatus};
@@ -23,7 +24,7 @@ pub struct TransactionQuery {
     pub from: Option<i64>,
     /// Unix seconds, upper bound of `created_at`.
     pub to: Option<i64>,
-    /// 1–200.
+    /// 1–200 ([`crate::defaults::MIN_PAGE_SIZE`]–[`crate::defaults::MAX_PAGE_SIZE`]).
     pub limit: Option<u32>,
     pub offset: Option<u32>,
     pub project_id: Option<u64>,
@@ -100,11 +101,7 @@ fn push_paging(
     offset: Option<u32>,
 ) -> Result<(), Error> {
     if let Some(l) = limit {
-        if !(1..=200).contains(&l) {
-            return Err(Error::invalid_input(format!(
-                "limit {l} is out of range; Paysera accepts 1 to 200"
-            )));
-        }
+        check_page_size("limit", l)?;
         q.push(("limit", l.to_string()));
     }
     if let Some(o) = offset {

@@ -27,7 +27,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_retries: 2,
+            max_retries: crate::defaults::DEFAULT_RETRIES,
             initial_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(30),

@@ -93,12 +93,7 @@ impl Engine {
         store: Arc<dyn Store>,
         config: EngineConfig,
     ) -> Result<Self, Error> {
-        if !(1..=200).contains(&config.page_size) {
-            return Err(Error::InvalidInput(format!(
-                "page_size {} must be between 1 and 200",
-                config.page_size
-            )));
-        }
+        crate::defaults::check_page_size("page_size", config.page_size)?;
         if config.concurrency == 0 {
             return Err(Error::InvalidInput("concurrency must be at least 1".into()));
         }

@@ -30,6 +30,9 @@ macro_rules! wire_enum {
         }
 
         impl $name {
+            /// The wire strings this version knows, in declaration order.
+            pub const VALUES: &'static [&'static str] = &[$($wire),+];
+
             /// The wire string of this value.
             pub fn as_str(&self) -> &str {
                 match self {
