@@ -2,10 +2,7 @@
 //! requests run on the core's runtime; the merchant's functions (`price`, `onEvent`, `adjust`)
 //! are JavaScript, called through thread-safe functions whose Promises the engine awaits.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use napi::bindgen_prelude::{BigInt, Either3, Promise, PromiseRaw};
@@ -13,10 +10,8 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Result, Status};
 use napi_derive::napi;
 use paysera_scanpay::engine::{
-    Engine, EngineConfig, Event, FileStore, MemoryStore, Merchant, Store,
+    Dispatcher, Engine, EngineConfig, FileStore, HandlerCall, HandlerKind, MemoryStore, Store,
 };
-use paysera_scanpay::{ConfirmPrices, Payment, Spot, Transaction};
-use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 
@@ -29,18 +24,13 @@ use crate::error;
 /// cashier does not keep the process alive (a pending `runOnce()`/`start()` Promise does).
 type JsHandler = ThreadsafeFunction<Value, Promise<Value>, Value, Status, false, true>;
 
-type Reply<T> = Pin<Box<dyn Future<Output = std::result::Result<T, String>> + Send>>;
-
-/// Calls `handler` now and returns a future of its answer. The call is queued before this
-/// returns, not when the future is first polled: an event the engine has recorded as delivered
-/// reaches JavaScript even if the engine is stopped or dropped right after.
-fn invoke<T: DeserializeOwned + Send + 'static>(
-    handler: &JsHandler,
-    arg: napi::Result<Value>,
-) -> Reply<T> {
-    let arg = match arg {
+/// Calls `handler` with the engine's call (the core's `Dispatcher` hands it over before its
+/// future is polled) and answers with the Promise's outcome.
+fn call_js(handler: &JsHandler, call: HandlerCall) {
+    let HandlerCall { arg, reply, .. } = call;
+    let arg = match convert::to_js(&arg) {
         Ok(arg) => arg,
-        Err(e) => return Box::pin(async move { Err(e.reason) }),
+        Err(e) => return reply.answer(Err(e.reason)),
     };
     let (tx, rx) = oneshot::channel();
     let status = handler.call_with_return_value(
@@ -51,46 +41,34 @@ fn invoke<T: DeserializeOwned + Send + 'static>(
             Ok(())
         },
     );
-    Box::pin(async move {
-        if status != Status::Ok {
-            return Err(format!(
-                "the JavaScript function cannot be called ({status})"
-            ));
-        }
+    if status != Status::Ok {
+        let message = format!("the JavaScript function cannot be called ({status})");
+        return reply.answer(Err(message));
+    }
+    reply.answer_later(async move {
         let promise = rx
             .await
             .map_err(|_| "the JavaScript function was not called".to_owned())??;
-        let mut reply = promise.await.map_err(|e| e.reason)?;
-        if let Some(message) = reply.get("error") {
+        let mut answer = promise.await.map_err(|e| e.reason)?;
+        if let Some(message) = answer.get("error") {
             return Err(message.as_str().unwrap_or("failed").to_owned());
         }
-        let ok = reply.get_mut("ok").map(Value::take).unwrap_or(Value::Null);
-        serde_json::from_value(ok).map_err(|e| format!("invalid return value: {e}"))
+        Ok(answer.get_mut("ok").map(Value::take).unwrap_or(Value::Null))
+    });
+}
+
+/// The engine's merchant: each call goes to its JavaScript function.
+fn dispatcher(price: JsHandler, on_event: JsHandler, adjust: Option<JsHandler>) -> Dispatcher {
+    Dispatcher::new(adjust.is_some(), move |call| {
+        let handler = match (call.kind, &adjust) {
+            (HandlerKind::Price, _) => &price,
+            (HandlerKind::Event, _) => &on_event,
+            (HandlerKind::Adjust, Some(adjust)) => adjust,
+            // The dispatcher makes no `adjust` call without an `adjust` function.
+            (HandlerKind::Adjust, None) => return call.reply.answer(Ok(Value::Null)),
+        };
+        call_js(handler, call);
     })
-}
-
-struct JsMerchant {
-    price: JsHandler,
-    on_event: JsHandler,
-    adjust: Option<JsHandler>,
-}
-
-impl Merchant for JsMerchant {
-    fn price(&self, spot: Spot) -> Reply<Option<Vec<Payment>>> {
-        invoke(&self.price, convert::to_js(&spot))
-    }
-
-    fn adjust(&self, transaction: Transaction) -> Reply<Option<ConfirmPrices>> {
-        match &self.adjust {
-            Some(adjust) => invoke(adjust, convert::to_js(&transaction)),
-            None => Box::pin(async { Ok(None) }),
-        }
-    }
-
-    fn on_event(&self, event: Event) -> Reply<()> {
-        let reply = invoke::<IgnoredAny>(&self.on_event, convert::to_js(&event));
-        Box::pin(async move { reply.await.map(|_| ()) })
-    }
 }
 
 #[napi(object)]
@@ -120,30 +98,12 @@ fn config(o: CashierOptions) -> Result<EngineConfig> {
     Ok(c)
 }
 
-/// Marks the cashier busy for as long as it lives (one loop per cashier).
-struct Busy(Arc<AtomicBool>);
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::SeqCst);
-    }
-}
-
-/// One engine over one store; `start()` and `runOnce()` take turns (one loop per cashier).
+/// One engine over one store; `start()` and `runOnce()` take turns (the engine refuses a second
+/// run while one is in progress).
 #[napi]
 pub struct Cashier {
     engine: Arc<Engine>,
-    busy: Arc<AtomicBool>,
     stop: watch::Sender<bool>,
-}
-
-impl Cashier {
-    fn claim(&self) -> Result<Busy> {
-        self.busy
-            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-            .map(|_| Busy(self.busy.clone()))
-            .map_err(|_| error::lifecycle("the cashier is already running"))
-    }
 }
 
 #[napi]
@@ -161,21 +121,15 @@ impl Cashier {
             Some(path) => Arc::new(FileStore::open(path).map_err(error::core)?),
             None => Arc::new(MemoryStore::new()),
         };
-        let merchant = JsMerchant {
-            price,
-            on_event,
-            adjust,
-        };
         let engine = Engine::new(
             client.core().clone(),
-            Arc::new(merchant),
+            Arc::new(dispatcher(price, on_event, adjust)),
             store,
             config(options)?,
         )
         .map_err(error::core)?;
         Ok(Self {
             engine: Arc::new(engine),
-            busy: Arc::default(),
             stop: watch::channel(false).0,
         })
     }
@@ -188,24 +142,21 @@ impl Cashier {
         env: &'e Env,
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'e, Value>> {
-        let (busy, engine) = (self.claim()?, self.engine.clone());
-        spawn(env, cancel, async move {
-            let _busy = busy;
-            engine.run_once().await
-        })
+        let run = self.engine.begin().map_err(error::core)?;
+        spawn(env, cancel, async move { run.once().await })
     }
 
     /// Ticks until `stop()`; resolves once the loop has ended.
     #[napi]
     pub fn start<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
-        let (busy, engine) = (self.claim()?, self.engine.clone());
+        let claimed = self.engine.begin().map_err(error::core)?;
+        let engine = self.engine.clone();
         self.stop.send_replace(false);
         let mut stop = self.stop.subscribe();
         env.spawn_future(async move {
-            let _busy = busy;
-            let run = engine.run_forever();
+            let run = claimed.forever();
             tokio::pin!(run);
-            // `run` is polled first: `run_forever` clears the engine's stop flag when it starts,
+            // `run` is polled first: `forever()` clears the engine's stop flag when it starts,
             // so the flag must be set only after that. A dropped sender (the cashier garbage
             // collected) disables the branch instead of stopping.
             tokio::select! {
@@ -229,7 +180,7 @@ impl Cashier {
 
     #[napi(getter)]
     pub fn running(&self) -> bool {
-        self.busy.load(Ordering::SeqCst)
+        self.engine.is_running()
     }
 
     /// Check-ins in progress (the store's records).

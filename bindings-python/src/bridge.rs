@@ -3,16 +3,15 @@
 //! A [`Call`] is one core request, not started yet. `wait()` runs it for a blocking caller:
 //! the future runs on the core's runtime while this thread waits with the GIL released, waking
 //! every [`SIGNAL_CHECK`] to let Ctrl-C through. `start()` runs it for asyncio: on completion
-//! the tokio task only pushes the result into a [`Completions`] queue and wakes the event loop
-//! (see `wakeup.rs`: a socket the loop watches, or a waiter thread where the loop cannot watch
-//! one); the loop thread then drains the queue and builds the Python objects. No tokio thread
+//! the tokio task only pushes the result into a [`Completions`] mailbox, which wakes the event
+//! loop (see `mailbox.rs`); the loop thread then drains it and builds the Python objects. No tokio thread
 //! ever takes the GIL, so a result arriving while the interpreter finalizes cannot crash it, and
 //! a thousand completions cost a handful of wakeups.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use paysera_scanpay::Error;
@@ -23,17 +22,14 @@ use serde_json::Value;
 
 use crate::convert::{error, error_of, to_py};
 use crate::logging;
-use crate::wakeup::{self, Wakeup};
+use crate::mailbox::Mailbox;
+use crate::sync::{ProcessLocal, lock};
 
 /// How often a blocking wait wakes to run Python's signal handlers (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
 type Outcome = Result<Value, Error>;
 type BoxFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
-
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// The core's process-wide runtime (created on first use, re-created after `fork()`).
 pub fn runtime() -> PyResult<(Arc<tokio::runtime::Runtime>, u64)> {
@@ -138,7 +134,7 @@ impl Call {
         let future = self.take()?;
         let (rt, _) = runtime()?;
         let mut delivery = Delivery {
-            queue: completions.queue.clone(),
+            mailbox: completions.mailbox.clone(),
             token,
             delivered: false,
         };
@@ -152,14 +148,14 @@ impl Call {
 /// Pushes the task's outcome — or `None` when the task is dropped without one (aborted, or it
 /// panicked), so that an awaiting coroutine never hangs.
 struct Delivery {
-    queue: Arc<Queue>,
+    mailbox: Arc<Mailbox<Completed>>,
     token: u64,
     delivered: bool,
 }
 
 impl Delivery {
     fn deliver(&mut self, outcome: Outcome) {
-        self.queue.push(self.token, Some(outcome));
+        self.mailbox.push((self.token, Some(outcome)));
         self.delivered = true;
     }
 }
@@ -167,7 +163,7 @@ impl Delivery {
 impl Drop for Delivery {
     fn drop(&mut self) {
         if !self.delivered {
-            self.queue.push(self.token, None);
+            self.mailbox.push((self.token, None));
         }
     }
 }
@@ -189,31 +185,16 @@ impl TaskHandle {
     }
 }
 
-struct Queue {
-    items: Mutex<Vec<(u64, Option<Outcome>)>>,
-    wakeup: Wakeup,
-}
-
-impl Queue {
-    fn push(&self, token: u64, outcome: Option<Outcome>) {
-        let was_empty = {
-            let mut items = lock(&self.items);
-            items.push((token, outcome));
-            items.len() == 1
-        };
-        // One wakeup per batch: the drain clears it before taking the queue, so a push after
-        // the take always finds the queue empty and wakes the loop again.
-        if was_empty {
-            self.wakeup.notify();
-        }
-    }
-}
+/// A finished call: its token, and its outcome (`None`: the task ended without one).
+type Completed = (u64, Option<Outcome>);
 
 /// The results of started calls for one asyncio loop, which calls `drain()` when `fileno()`
 /// becomes readable or, without one, when `wait_ready()` returns true in a waiter thread.
 #[pyclass(frozen, module = "paysera_scanpay._native")]
 pub struct Completions {
-    queue: Arc<Queue>,
+    mailbox: Arc<Mailbox<Completed>>,
+    /// The process that made it: a forked child makes its own (its tasks run there).
+    origin: ProcessLocal<()>,
 }
 
 #[pymethods]
@@ -221,28 +202,31 @@ impl Completions {
     #[new]
     fn new() -> PyResult<Self> {
         Ok(Self {
-            queue: Arc::new(Queue {
-                items: Mutex::new(Vec::new()),
-                wakeup: Wakeup::new()?,
-            }),
+            mailbox: Arc::new(Mailbox::new()?),
+            origin: ProcessLocal::new(()),
         })
     }
 
     /// Readable when there is something to drain; `None` on builds without a socket.
     fn fileno(&self) -> Option<i32> {
-        self.queue.wakeup.fileno()
+        self.mailbox.fileno()
+    }
+
+    /// True in a forked child of the process that made it.
+    #[getter]
+    fn forked(&self) -> bool {
+        !self.origin.is_current()
     }
 
     /// Waits up to `timeout` seconds (GIL released) for something to drain since the last
     /// drain or wait; false on timeout, and at once after `stop_waiting()`.
     fn wait_ready(&self, py: Python<'_>, timeout: f64) -> bool {
-        let timeout = wakeup::timeout(timeout);
-        py.detach(|| self.queue.wakeup.wait(timeout))
+        py.detach(|| self.mailbox.wait_ready(timeout))
     }
 
     /// Ends the waits of `wait_ready()`, now and later.
     fn stop_waiting(&self) {
-        self.queue.wakeup.stop();
+        self.mailbox.stop_waiting();
     }
 
     /// `(token, ok, value or exception)` for every call finished since the last drain.
@@ -250,8 +234,7 @@ impl Completions {
         // Before taking the results, so that an interrupt surfacing in logging's Python code
         // leaves them queued for the next drain.
         logging::try_flush(py)?;
-        self.queue.wakeup.clear();
-        let items = std::mem::take(&mut *lock(&self.queue.items));
+        let items = self.mailbox.take();
         let mut out = Vec::with_capacity(items.len());
         for (token, outcome) in items {
             let converted = match outcome {

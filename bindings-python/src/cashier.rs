@@ -1,218 +1,82 @@
 //! The core's cashier engine, driven from Python (`paysera_scanpay.Cashier`, `AsyncCashier`).
 //!
 //! The engine, its store and its requests run on the core's runtime. The merchant's handlers
-//! are Python, so they run on the thread that runs the cashier: each [`NativeRun`] has an inbox
-//! into which the engine's `Merchant` calls are pushed (plain Rust data and a oneshot sender);
-//! the Python side takes them with `wait()` (a blocking thread, GIL released) or `drain()` (the
-//! asyncio loop, woken as `wakeup.rs` describes), calls the handler and answers through the
-//! [`HandlerReply`], which the engine awaits. The run's end goes through the same inbox, last.
-//! No tokio thread ever touches Python, as in `bridge.rs`.
+//! are Python, so they run on the thread that runs the cashier: the core's `Dispatcher` hands
+//! each handler call over at once, and it goes into the [`Mailbox`] of the [`NativeRun`] in
+//! progress. The Python side takes the calls with `wait()` (a blocking thread, GIL released) or
+//! `drain()` (the asyncio loop, woken as `mailbox.rs` describes), calls the handler and answers
+//! through the [`HandlerReply`], which the engine awaits. The run's end goes through the same
+//! mailbox, last. The one-run-at-a-time rule is the engine's (`Engine::begin`). No tokio thread
+//! ever touches Python, as in `bridge.rs`.
 
-use std::collections::VecDeque;
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use paysera_scanpay::engine::{
-    Engine, EngineConfig, Event, FileStore, MemoryStore, Merchant, Store,
+    Dispatcher, Engine, EngineConfig, FileStore, HandlerCall, HandlerKind, MemoryStore, Run, Store,
 };
 use paysera_scanpay::error::ErrorKind;
-use paysera_scanpay::models::{ConfirmPrices, Payment, Spot, Transaction};
 use paysera_scanpay::{Client, Error};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use pyo3::types::PyDict;
 use serde_json::Value;
-use tokio::sync::oneshot;
 
-use crate::bridge::{lock, runtime};
+use crate::bridge::runtime;
 use crate::client::NativeClient;
 use crate::convert::{error, error_of, to_py};
 use crate::logging;
-use crate::wakeup::{self, Wakeup};
+use crate::mailbox::Mailbox;
+use crate::sync::{ProcessLocal, lock};
 
-type Reply<T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send>>;
-type Answer = Result<Answered, String>;
 /// An inbox item for Python: `(kind, payload, reply)`.
 type PyItem = (&'static str, Py<PyAny>, Option<HandlerReply>);
 
-/// Which handler the engine is calling.
-#[derive(Clone, Copy)]
-enum Kind {
-    Price,
-    Adjust,
-    Event,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Price => "price",
-            Kind::Adjust => "adjust",
-            Kind::Event => "event",
-        }
-    }
-}
-
-/// A handler's answer, decoded on the Python thread into what the engine asked for.
-enum Answered {
-    Payments(Option<Vec<Payment>>),
-    Prices(Option<ConfirmPrices>),
-    Nothing,
-}
-
 enum Item {
-    Call {
-        kind: Kind,
-        arg: Value,
-        reply: oneshot::Sender<Answer>,
-    },
+    Call(HandlerCall),
     /// The run ended: its outcome, or `None` when the task was dropped without one (aborted,
     /// or it panicked).
     Done(Option<Result<Value, Error>>),
 }
 
-/// What one run hands to the Python thread driving it.
-struct Inbox {
-    items: Mutex<VecDeque<Item>>,
-    ready: Condvar,
-    /// Wakes the asyncio loop driving the run.
-    wakeup: Wakeup,
-}
+/// The mailbox of the run in progress, where the engine's handler calls go.
+type Route = Arc<Mutex<Option<Arc<Mailbox<Item>>>>>;
 
-impl Inbox {
-    fn new() -> std::io::Result<Self> {
-        Ok(Self {
-            items: Mutex::new(VecDeque::new()),
-            ready: Condvar::new(),
-            wakeup: Wakeup::new()?,
-        })
-    }
-
-    fn push(&self, item: Item) {
-        let was_empty = {
-            let mut items = lock(&self.items);
-            items.push_back(item);
-            items.len() == 1
-        };
-        self.ready.notify_all();
-        // One wakeup per batch, as in `bridge::Queue`: `take` clears it before taking the queue.
-        if was_empty {
-            self.wakeup.notify();
+/// The engine's merchant: its calls go to the run in progress. Between runs there is none to
+/// take them, so a call is dropped unanswered and fails (the engine only calls during a run).
+fn dispatcher(route: Route, adjust: bool) -> Dispatcher {
+    Dispatcher::new(adjust, move |call| {
+        if let Some(mailbox) = lock(&route).as_ref() {
+            mailbox.push(Item::Call(call));
         }
-    }
-
-    /// Waits up to `timeout` for something to be queued.
-    fn wait(&self, timeout: Duration) {
-        let items = lock(&self.items);
-        if items.is_empty() && !timeout.is_zero() {
-            let _ = self.ready.wait_timeout(items, timeout);
-        }
-    }
-
-    /// Everything queued.
-    fn take(&self) -> Vec<Item> {
-        self.wakeup.clear();
-        lock(&self.items).drain(..).collect()
-    }
+    })
 }
 
-/// The inbox of the run in progress, where the engine's handler calls go.
-#[derive(Default)]
-struct Route(Mutex<Option<Arc<Inbox>>>);
-
-struct PyMerchant {
-    route: Arc<Route>,
-    adjust: bool,
-}
-
-impl PyMerchant {
-    /// Queues the call now (not when the future is first polled), so an event the engine has
-    /// recorded as delivered reaches Python even if the run is interrupted right after.
-    fn ask<T: Serialize, R: Send + 'static>(
-        &self,
-        kind: Kind,
-        arg: &T,
-        pick: fn(Answered) -> Option<R>,
-    ) -> Reply<R> {
-        let arg = serde_json::to_value(arg);
-        let inbox = lock(&self.route.0).clone();
-        let (tx, rx) = oneshot::channel();
-        let queued = match (arg, inbox) {
-            (Ok(arg), Some(inbox)) => {
-                inbox.push(Item::Call {
-                    kind,
-                    arg,
-                    reply: tx,
-                });
-                Ok(())
-            }
-            (Err(e), _) => Err(format!("cannot encode the {} argument: {e}", kind.as_str())),
-            (_, None) => Err("the cashier is not running".to_owned()),
-        };
-        Box::pin(async move {
-            queued?;
-            match rx.await {
-                Ok(answer) => pick(answer?).ok_or_else(|| "unexpected answer".to_owned()),
-                Err(_) => Err(format!(
-                    "the {} handler did not answer (the run was interrupted)",
-                    kind.as_str()
-                )),
-            }
-        })
+/// Python data as JSON, for the core to decode: dict keys that are not strings (the payment ids
+/// of `adjust`) are written as JSON writes them, as strings.
+fn to_json(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let Ok(dict) = value.cast::<PyDict>() else {
+        return Ok(pythonize::depythonize(value)?);
+    };
+    let mut object = serde_json::Map::new();
+    for (key, value) in dict {
+        object.insert(key.str()?.to_string(), to_json(&value)?);
     }
-}
-
-impl Merchant for PyMerchant {
-    fn price(&self, spot: Spot) -> Reply<Option<Vec<Payment>>> {
-        self.ask(Kind::Price, &spot, |a| match a {
-            Answered::Payments(p) => Some(p),
-            _ => None,
-        })
-    }
-
-    fn adjust(&self, transaction: Transaction) -> Reply<Option<ConfirmPrices>> {
-        if !self.adjust {
-            return Box::pin(async { Ok(None) });
-        }
-        self.ask(Kind::Adjust, &transaction, |a| match a {
-            Answered::Prices(p) => Some(p),
-            _ => None,
-        })
-    }
-
-    fn on_event(&self, event: Event) -> Reply<()> {
-        self.ask(Kind::Event, &event, |a| match a {
-            Answered::Nothing => Some(()),
-            _ => None,
-        })
-    }
+    Ok(Value::Object(object))
 }
 
 /// Answers one handler call. Dropping it unanswered fails the call (the engine reports an
 /// `error` event), so nothing ever waits forever on Python.
 #[pyclass(frozen, module = "paysera_scanpay._native")]
 pub struct HandlerReply {
-    kind: Kind,
-    sender: Mutex<Option<oneshot::Sender<Answer>>>,
-}
-
-fn decode<T: DeserializeOwned>(value: &Bound<'_, PyAny>) -> Result<T, String> {
-    let mut de = pythonize::Depythonizer::from_object(value);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| match e.path().to_string() {
-        path if path == "." => format!("invalid return value: {}", e.inner()),
-        path => format!("invalid return value: {path}: {}", e.inner()),
-    })
+    reply: Mutex<Option<paysera_scanpay::engine::HandlerReply>>,
 }
 
 impl HandlerReply {
-    fn send(&self, answer: Answer) {
-        if let Some(sender) = lock(&self.sender).take() {
-            let _ = sender.send(answer);
+    fn send(&self, answer: Result<Value, String>) {
+        if let Some(reply) = lock(&self.reply).take() {
+            reply.answer(answer);
         }
     }
 }
@@ -222,15 +86,16 @@ impl HandlerReply {
     /// Whether the engine still waits for this answer (not after an interrupted run).
     #[getter]
     fn wanted(&self) -> bool {
-        lock(&self.sender).as_ref().is_some_and(|s| !s.is_closed())
+        lock(&self.reply).as_ref().is_some_and(|r| r.wanted())
     }
 
     /// The handler's return value, with wire names; one the core cannot accept fails the call.
     fn ok(&self, value: &Bound<'_, PyAny>) {
-        self.send(match self.kind {
-            Kind::Price => decode(value).map(Answered::Payments),
-            Kind::Adjust => decode(value).map(Answered::Prices),
-            Kind::Event => Ok(Answered::Nothing),
+        let kind = lock(&self.reply).as_ref().map(|r| r.kind());
+        self.send(match kind {
+            // What `on_event` returns is ignored.
+            Some(HandlerKind::Event) | None => Ok(Value::Null),
+            Some(_) => to_json(value).map_err(|e| format!("invalid return value: {e}")),
         });
     }
 
@@ -242,9 +107,9 @@ impl HandlerReply {
 
 /// Ends a run when its task ends or is dropped: frees the cashier, then tells the driver.
 struct RunGuard {
-    route: Arc<Route>,
-    busy: Arc<AtomicBool>,
-    inbox: Arc<Inbox>,
+    run: Option<Run>,
+    route: Route,
+    mailbox: Arc<Mailbox<Item>>,
     outcome: Option<Result<Value, Error>>,
 }
 
@@ -256,20 +121,23 @@ impl RunGuard {
 
 impl Drop for RunGuard {
     fn drop(&mut self) {
-        let mut route = lock(&self.route.0);
-        if route.as_ref().is_some_and(|i| Arc::ptr_eq(i, &self.inbox)) {
+        drop(self.run.take());
+        let mut route = lock(&self.route);
+        if route
+            .as_ref()
+            .is_some_and(|m| Arc::ptr_eq(m, &self.mailbox))
+        {
             *route = None;
         }
         drop(route);
-        self.busy.store(false, Ordering::SeqCst);
-        self.inbox.push(Item::Done(self.outcome.take()));
+        self.mailbox.push(Item::Done(self.outcome.take()));
     }
 }
 
 /// One `run_once()` or `run_forever()` in progress.
 #[pyclass(frozen, module = "paysera_scanpay._native")]
 pub struct NativeRun {
-    inbox: Arc<Inbox>,
+    mailbox: Arc<Mailbox<Item>>,
     abort: tokio::task::AbortHandle,
 }
 
@@ -280,17 +148,16 @@ impl NativeRun {
         py.check_signals()?;
         logging::try_flush(py)?;
         logging::try_refresh_level(py)?;
-        self.inbox
+        self.mailbox
             .take()
             .into_iter()
             .map(|item| {
                 Ok(match item {
-                    Item::Call { kind, arg, reply } => (
+                    Item::Call(HandlerCall { kind, arg, reply }) => (
                         kind.as_str(),
                         to_py(py, &arg)?,
                         Some(HandlerReply {
-                            kind,
-                            sender: Mutex::new(Some(reply)),
+                            reply: Mutex::new(Some(reply)),
                         }),
                     ),
                     Item::Done(Some(Ok(value))) => ("done", to_py(py, &value)?, None),
@@ -324,7 +191,7 @@ impl NativeRun {
     /// is `price`, `adjust` or `event` (answer through `reply`), then `done` or `failed` last.
     fn wait(&self, py: Python<'_>, timeout: f64) -> PyResult<Vec<PyItem>> {
         let timeout = Duration::try_from_secs_f64(timeout).unwrap_or(Duration::ZERO);
-        py.detach(|| self.inbox.wait(timeout));
+        py.detach(|| self.mailbox.wait(timeout));
         self.collect(py)
     }
 
@@ -335,20 +202,19 @@ impl NativeRun {
 
     /// Readable when items are queued; `None` on builds without a socket.
     fn fileno(&self) -> Option<i32> {
-        self.inbox.wakeup.fileno()
+        self.mailbox.fileno()
     }
 
     /// For an asyncio loop that cannot watch `fileno()`: waits up to `timeout` seconds (GIL
     /// released, in a waiter thread) for items queued since the last drain or wait; false on
     /// timeout, and at once after `stop_waiting()`.
     fn wait_ready(&self, py: Python<'_>, timeout: f64) -> bool {
-        let timeout = wakeup::timeout(timeout);
-        py.detach(|| self.inbox.wakeup.wait(timeout))
+        py.detach(|| self.mailbox.wait_ready(timeout))
     }
 
     /// Ends the waits of `wait_ready()`, now and later.
     fn stop_waiting(&self) {
-        self.inbox.wakeup.stop();
+        self.mailbox.stop_waiting();
     }
 
     /// Drops the engine's work wherever it is (the store keeps what was started); `done` or
@@ -361,9 +227,7 @@ impl NativeRun {
 /// One engine over one store, built in the process that uses it.
 struct Current {
     engine: Arc<Engine>,
-    route: Arc<Route>,
-    busy: Arc<AtomicBool>,
-    pid: u32,
+    route: Route,
 }
 
 #[pyclass(frozen, module = "paysera_scanpay._native")]
@@ -372,7 +236,7 @@ pub struct NativeCashier {
     store: Arc<dyn Store>,
     config: EngineConfig,
     adjust: bool,
-    current: Mutex<Current>,
+    current: Mutex<ProcessLocal<Current>>,
 }
 
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
@@ -389,35 +253,19 @@ fn build(
     config: &EngineConfig,
     adjust: bool,
 ) -> PyResult<Current> {
-    let route = Arc::new(Route::default());
-    let merchant = PyMerchant {
-        route: route.clone(),
-        adjust,
-    };
+    let route = Route::default();
+    let merchant = dispatcher(route.clone(), adjust);
     let engine = Engine::new(client, Arc::new(merchant), store.clone(), config.clone())
         .map_err(|e| error(py, &e))?;
     Ok(Current {
         engine: Arc::new(engine),
         route,
-        busy: Arc::default(),
-        pid: std::process::id(),
     })
 }
 
 impl NativeCashier {
     fn engine(&self) -> Arc<Engine> {
-        lock(&self.current).engine.clone()
-    }
-}
-
-impl Drop for NativeCashier {
-    fn drop(&mut self) {
-        // In a forked child the engine's connections belong to the parent's runtime, whose
-        // threads do not exist here: dropping them could wait on its locks.
-        let current = self.current.get_mut().unwrap_or_else(|p| p.into_inner());
-        if current.pid != std::process::id() {
-            std::mem::forget(current.engine.clone());
-        }
+        lock(&self.current).get().engine.clone()
     }
 }
 
@@ -457,7 +305,9 @@ impl NativeCashier {
             store,
             config,
             adjust,
-            current: Mutex::new(current),
+            // In a forked child the engine's connections belong to the parent's runtime, whose
+            // threads do not exist there: it is leaked, and a new one built over the store.
+            current: Mutex::new(ProcessLocal::new(current)),
         })
     }
 
@@ -465,48 +315,31 @@ impl NativeCashier {
     fn start(&self, py: Python<'_>, forever: bool) -> PyResult<NativeRun> {
         let (rt, _) = runtime()?;
         let mut current = lock(&self.current);
-        if current.pid != std::process::id() {
-            // A forked child: a new engine over the same store, on this process's runtime.
+        let current = current.current_or(|_| {
             let client = self.client.get().client(py)?;
-            let fresh = build(py, client, &self.store, &self.config, self.adjust)?;
-            std::mem::forget(std::mem::replace(&mut *current, fresh));
-        }
-        if current
-            .busy
-            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-            .is_err()
-        {
-            return Err(error_of(
-                py,
-                ErrorKind::Lifecycle,
-                "the cashier is already running",
-            ));
-        }
-        let inbox = match Inbox::new() {
-            Ok(inbox) => Arc::new(inbox),
-            Err(e) => {
-                current.busy.store(false, Ordering::SeqCst);
-                return Err(error(
-                    py,
-                    &Error::Io(format!("cannot start the cashier: {e}")),
-                ));
-            }
-        };
-        *lock(&current.route.0) = Some(inbox.clone());
+            build(py, client, &self.store, &self.config, self.adjust)
+        })?;
+        let run = current.engine.begin().map_err(|e| error(py, &e))?;
+        let mailbox = Mailbox::new()
+            .map_err(|e| error(py, &Error::Io(format!("cannot start the cashier: {e}"))))?;
+        let mailbox = Arc::new(mailbox);
+        *lock(&current.route) = Some(mailbox.clone());
         logging::refresh_level(py);
         let guard = RunGuard {
+            run: Some(run),
             route: current.route.clone(),
-            busy: current.busy.clone(),
-            inbox: inbox.clone(),
+            mailbox: mailbox.clone(),
             outcome: None,
         };
-        let engine = current.engine.clone();
         let task = rt.spawn(async move {
+            let Some(run) = guard.run.as_ref() else {
+                return;
+            };
             let outcome = if forever {
-                engine.run_forever().await;
+                run.forever().await;
                 Ok(Value::Null)
             } else {
-                match engine.run_once().await {
+                match run.once().await {
                     Ok(report) => serde_json::to_value(report)
                         .map_err(|e| Error::Internal(format!("cannot encode the report: {e}"))),
                     Err(e) => Err(e),
@@ -515,7 +348,7 @@ impl NativeCashier {
             guard.finish(outcome);
         });
         Ok(NativeRun {
-            inbox,
+            mailbox,
             abort: task.abort_handle(),
         })
     }
@@ -527,7 +360,7 @@ impl NativeCashier {
 
     #[getter]
     fn running(&self) -> bool {
-        lock(&self.current).busy.load(Ordering::SeqCst)
+        self.engine().is_running()
     }
 
     /// Check-ins in progress, as the store keeps them.

@@ -12,9 +12,10 @@ use paysera_scanpay::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::bridge::{Call, lock, runtime};
+use crate::bridge::Call;
 use crate::convert::{error, error_of, from_py};
 use crate::signing::bytes_arg;
+use crate::sync::{ProcessLocal, lock};
 
 fn closed() -> PyErr {
     Python::attach(|py| error_of(py, ErrorKind::Lifecycle, "the client is closed"))
@@ -38,47 +39,30 @@ fn deadline_arg(value: Option<f64>) -> PyResult<Option<Duration>> {
     }
 }
 
-struct Current {
-    client: Client,
-    /// Runtime generation the client's connections belong to (0: none opened yet).
-    generation: u64,
-}
-
-/// A core `Client` that follows the process-wide runtime across `fork()`.
+/// A core `Client` that follows the process across `fork()`.
 #[pyclass(frozen, module = "paysera_scanpay._native")]
 pub struct NativeClient {
-    state: Mutex<Option<Current>>,
+    /// `None` once closed. Pooled connections belong to the runtime of the process that opened
+    /// them: a forked child reconnects (and leaks the parent's pool, as the core leaks the
+    /// parent's runtime).
+    state: Mutex<Option<ProcessLocal<Client>>>,
 }
 
 impl NativeClient {
     fn wrap(client: Client) -> Self {
         Self {
-            state: Mutex::new(Some(Current {
-                client,
-                generation: paysera_scanpay::runtime::generation(),
-            })),
+            state: Mutex::new(Some(ProcessLocal::new(client))),
         }
     }
 
-    /// The core client for the current runtime: after a `fork()` the runtime is new and pooled
-    /// connections belong to the parent's, so the client reconnects first.
+    /// The core client for this process.
     pub(crate) fn client(&self, py: Python<'_>) -> PyResult<Client> {
-        let (_, generation) = runtime()?;
         let mut state = lock(&self.state);
-        let current = state
+        let client = state
             .as_mut()
             .ok_or_else(|| error_of(py, ErrorKind::Lifecycle, "the client is closed"))?;
-        if current.generation != generation {
-            if current.generation != 0 {
-                let fresh = current.client.reconnect().map_err(|e| error(py, &e))?;
-                // The old pool's connections are registered with the parent's runtime, whose
-                // threads do not exist here: dropping them could wait on its locks. Leak them
-                // (once per fork), as the core leaks the parent's runtime.
-                std::mem::forget(std::mem::replace(&mut current.client, fresh));
-            }
-            current.generation = generation;
-        }
-        Ok(current.client.clone())
+        let client = client.current_or(|parent| parent.reconnect().map_err(|e| error(py, &e)))?;
+        Ok(client.clone())
     }
 }
 
@@ -345,7 +329,7 @@ impl NativeClient {
     fn peek<T>(&self, f: impl FnOnce(&Client) -> T) -> PyResult<T> {
         lock(&self.state)
             .as_ref()
-            .map(|c| f(&c.client))
+            .map(|c| f(c.get()))
             .ok_or_else(closed)
     }
 }

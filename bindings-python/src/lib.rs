@@ -4,17 +4,20 @@
 //!
 //! Threading rule: tokio threads never touch Python. A request runs on the core's process-wide
 //! runtime and hands its result to a Python thread through a channel (`Call::wait`) or a
-//! completion queue that the asyncio loop drains (`Call::start`, woken as `wakeup.rs` says), so
-//! nothing can re-enter a finalizing interpreter (pyo3-async-runtimes issue #40).
+//! completion mailbox that the asyncio loop drains (`Call::start`, woken as `mailbox.rs` says),
+//! so nothing can re-enter a finalizing interpreter (pyo3-async-runtimes issue #40). What must
+//! survive `fork()` goes through `sync.rs`.
 
 mod bridge;
 mod cashier;
 mod client;
 mod convert;
 mod logging;
+mod mailbox;
 mod qr;
 mod sandbox;
 mod signing;
+mod sync;
 mod wakeup;
 
 use pyo3::prelude::*;

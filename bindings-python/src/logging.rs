@@ -3,18 +3,23 @@
 //! Records are queued in Rust and handed to Python by the thread that owns the call (a blocking
 //! wait, or the asyncio loop's drain): tokio threads never take the GIL. The core never logs
 //! secrets (no MAC key, no Authorization header), so nothing needs redacting here.
+//!
+//! A record keeps the time it was made in Rust (`created`, `msecs`), not the time Python got
+//! it, and the key-values of the core's log call (`correlation_id`, `spot`, `reference`,
+//! `transaction_key`) become attributes of the `LogRecord`, as `extra=` would make them.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use log::kv::{self, VisitSource, VisitValue};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyCFunction, PyDict};
+use pyo3::types::PyDict;
 
-use crate::bridge::lock;
+use crate::sync::lock;
 
 /// Records kept while no Python thread collects them; the oldest are dropped beyond this.
 const MAX_QUEUED: usize = 10_000;
@@ -23,6 +28,75 @@ struct Entry {
     level: Level,
     logger: &'static str,
     message: String,
+    /// When the record was made: Unix time in seconds.
+    created: f64,
+    fields: Vec<(String, Field)>,
+}
+
+/// A key-value of a core log call, as Python will see it.
+enum Field {
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+}
+
+impl Field {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self {
+            Field::Int(i) => i.into_pyobject(py)?.into_any(),
+            Field::Float(f) => f.into_pyobject(py)?.into_any(),
+            Field::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+            Field::Text(t) => t.into_pyobject(py)?.into_any(),
+        })
+    }
+}
+
+/// Collects a record's key-values; absent ones (`None`) are left out.
+#[derive(Default)]
+struct Fields(Vec<(String, Field)>);
+
+struct FieldValue(Option<Field>);
+
+impl<'v> VisitValue<'v> for FieldValue {
+    fn visit_any(&mut self, value: kv::Value<'_>) -> Result<(), kv::Error> {
+        self.0 = Some(Field::Text(value.to_string()));
+        Ok(())
+    }
+    fn visit_null(&mut self) -> Result<(), kv::Error> {
+        Ok(())
+    }
+    fn visit_u64(&mut self, value: u64) -> Result<(), kv::Error> {
+        self.0 = Some(Field::Int(value.into()));
+        Ok(())
+    }
+    fn visit_i64(&mut self, value: i64) -> Result<(), kv::Error> {
+        self.0 = Some(Field::Int(value.into()));
+        Ok(())
+    }
+    fn visit_f64(&mut self, value: f64) -> Result<(), kv::Error> {
+        self.0 = Some(Field::Float(value));
+        Ok(())
+    }
+    fn visit_bool(&mut self, value: bool) -> Result<(), kv::Error> {
+        self.0 = Some(Field::Bool(value));
+        Ok(())
+    }
+    fn visit_str(&mut self, value: &str) -> Result<(), kv::Error> {
+        self.0 = Some(Field::Text(value.to_owned()));
+        Ok(())
+    }
+}
+
+impl<'kvs> VisitSource<'kvs> for Fields {
+    fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
+        let mut field = FieldValue(None);
+        value.visit(&mut field)?;
+        if let Some(field) = field.0 {
+            self.0.push((key.as_str().to_owned(), field));
+        }
+        Ok(())
+    }
 }
 
 static QUEUE: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
@@ -53,15 +127,23 @@ impl Log for Forwarder {
         if record.level() > log::max_level() {
             return;
         }
+        let created = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let mut fields = Fields::default();
+        let _ = record.key_values().visit(&mut fields);
+        let entry = Entry {
+            level: record.level(),
+            logger,
+            message: record.args().to_string(),
+            created,
+            fields: fields.0,
+        };
         let mut queue = lock(&QUEUE);
         if queue.len() >= MAX_QUEUED {
             queue.pop_front();
         }
-        queue.push_back(Entry {
-            level: record.level(),
-            logger,
-            message: record.args().to_string(),
-        });
+        queue.push_back(entry);
     }
 
     fn flush(&self) {}
@@ -154,43 +236,54 @@ pub fn try_flush(py: Python<'_>) -> PyResult<()> {
             Level::Debug => 10,
             Level::Trace => 5,
         };
-        let logged = logging
-            .call_method1("getLogger", (entry.logger,))
-            .and_then(|l| l.call_method1("log", (level, "%s", entry.message)));
-        if let Err(e) = logged {
+        if let Err(e) = emit(py, logging, &entry, level) {
             interrupt(py, e)?;
         }
     }
     Ok(())
 }
 
-thread_local! {
-    static HELD_FOR_FORK: RefCell<Option<MutexGuard<'static, VecDeque<Entry>>>> =
-        const { RefCell::new(None) };
-}
-
-/// Tokio threads push records without the GIL, so the queue is held across `os.fork()`: a child
-/// must not inherit it locked by a thread that does not exist there. The forking thread locks it
-/// before and unlocks it after, in the parent and in the child.
-pub fn register_fork_hooks(py: Python<'_>) -> PyResult<()> {
-    let os = py.import("os")?;
-    // Windows has no fork(), and no `os.register_at_fork`.
-    if !os.hasattr("register_at_fork")? {
+/// `logger.log(level, "%s", message)`, with the record's own time and fields.
+fn emit(py: Python<'_>, logging: &Bound<'_, PyAny>, entry: &Entry, level: i64) -> PyResult<()> {
+    let logger = logging.call_method1("getLogger", (entry.logger,))?;
+    if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
         return Ok(());
     }
-    let before = PyCFunction::new_closure(py, None, None, |_, _| {
-        let guard = lock(&QUEUE);
-        HELD_FOR_FORK.with(|held| *held.borrow_mut() = Some(guard));
-    })?;
-    let after = PyCFunction::new_closure(py, None, None, |_, _| {
-        HELD_FOR_FORK.with(|held| held.borrow_mut().take());
-    })?;
-    let hooks = PyDict::new(py);
-    hooks.set_item("before", before)?;
-    hooks.set_item("after_in_parent", &after)?;
-    hooks.set_item("after_in_child", &after)?;
-    os.getattr("register_at_fork")?.call((), Some(&hooks))?;
+    let extra = PyDict::new(py);
+    for (key, value) in &entry.fields {
+        extra.set_item(key, value.to_py(py)?)?;
+    }
+    let record = logger.call_method1(
+        "makeRecord",
+        (
+            logger.getattr("name")?,
+            level,
+            "(rust)",
+            0,
+            "%s",
+            (&entry.message,),
+            py.None(),
+            py.None(),
+            extra,
+        ),
+    )?;
+    // `relativeCreated` moves with `created` (its origin is private to `logging`).
+    let made: f64 = record.getattr("created")?.extract()?;
+    let relative: f64 = record.getattr("relativeCreated")?.extract()?;
+    record.setattr("created", entry.created)?;
+    record.setattr("msecs", (entry.created.fract() * 1000.0).floor())?;
+    record.setattr(
+        "relativeCreated",
+        relative + (entry.created - made) * 1000.0,
+    )?;
+    logger.call_method1("handle", (record,))?;
     Ok(())
+}
+
+/// Tokio threads push records without the GIL, so the queue is held across `os.fork()` (see
+/// `sync.rs`).
+pub fn register_fork_hooks(py: Python<'_>) -> PyResult<()> {
+    crate::sync::hold_across_fork(py, &QUEUE)
 }
 
 /// Delivers queued log records now.

@@ -12,9 +12,10 @@ use paysera_scanpay::models::PlaceInfo;
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::bridge::{lock, runtime};
+use crate::bridge::runtime;
 use crate::convert::{error, error_of, from_py, to_py};
 use crate::logging;
+use crate::sync::{ProcessLocal, lock};
 
 fn failure(py: Python<'_>, e: ApiFailure) -> PyErr {
     error(
@@ -39,14 +40,11 @@ impl From<SpotArg> for SpotRef {
     }
 }
 
-struct Running {
-    sandbox: Sandbox,
-    pid: u32,
-}
-
 #[pyclass(frozen, module = "paysera_scanpay._native")]
 pub struct NativeSandbox {
-    running: Mutex<Option<Running>>,
+    /// `None` once closed. The server's runtime threads live in the process that started it:
+    /// in a forked child it is leaked, as stopping it there could wait on the parent's locks.
+    running: Mutex<Option<ProcessLocal<Sandbox>>>,
     #[pyo3(get)]
     base_url: String,
     #[pyo3(get)]
@@ -71,25 +69,8 @@ impl NativeSandbox {
         let running = running
             .as_ref()
             .ok_or_else(|| error_of(py, ErrorKind::Lifecycle, "the sandbox is stopped"))?;
-        let value = f(&running.sandbox).map_err(|e| failure(py, e))?;
+        let value = f(running.get()).map_err(|e| failure(py, e))?;
         to_py(py, &value)
-    }
-}
-
-impl Drop for NativeSandbox {
-    fn drop(&mut self) {
-        // In a forked child the server's runtime threads do not exist: stopping it there could
-        // wait on the parent's locks.
-        let running = self
-            .running
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(running) = running
-            && running.pid != std::process::id()
-        {
-            std::mem::forget(running.sandbox);
-        }
     }
 }
 
@@ -116,25 +97,20 @@ impl NativeSandbox {
             mac_key: sandbox.mac_key().to_owned(),
             banner: sandbox.banner(),
             token: sandbox.token().map(str::to_owned),
-            running: Mutex::new(Some(Running {
-                sandbox,
-                pid: std::process::id(),
-            })),
+            running: Mutex::new(Some(ProcessLocal::new(sandbox))),
         })
     }
 
     /// Stops the server (waits up to 2 s for it). Idempotent.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let Some(running) = lock(&self.running).take() else {
+        let Some(sandbox) = lock(&self.running)
+            .take()
+            .and_then(ProcessLocal::into_current)
+        else {
             return Ok(());
         };
-        if running.pid != std::process::id() {
-            // A forked child: the server's runtime threads live in the parent only.
-            std::mem::forget(running.sandbox);
-            return Ok(());
-        }
         let (rt, _) = runtime()?;
-        py.detach(|| rt.block_on(running.sandbox.shutdown()));
+        py.detach(|| rt.block_on(sandbox.shutdown()));
         logging::flush(py);
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! Wakes the asyncio loop that drains a queue of finished native work (`bridge::Completions`,
+//! Wakes the asyncio loop that drains a [`crate::mailbox::Mailbox`] (`bridge::Completions`,
 //! `cashier::NativeRun`).
 //!
 //! Two ways, both always armed, so the Python side picks whichever its loop supports:
@@ -20,7 +20,7 @@ use std::io;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::bridge::lock;
+use crate::sync::lock;
 
 #[derive(Default)]
 struct State {

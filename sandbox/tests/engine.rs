@@ -501,6 +501,7 @@ async fn autopilot_customers_and_run_forever_stop() {
     tokio::time::timeout(Duration::from_secs(5), runner)
         .await
         .unwrap()
+        .unwrap()
         .unwrap();
     let paid = events
         .lock()

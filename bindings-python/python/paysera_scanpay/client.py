@@ -10,7 +10,6 @@ asyncio event loop: selector loops and uvloop, and Windows' default ``ProactorEv
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import (
     TYPE_CHECKING,
@@ -361,7 +360,7 @@ class _LoopBridge:
     """Delivers finished calls to one event loop, which settles the awaiting futures on its own
     thread when woken (see ``_wakeup``: a socket the loop watches, or a waiter thread)."""
 
-    __slots__ = ("_completions", "_next", "_pid", "_waiting", "_watch")
+    __slots__ = ("_completions", "_next", "_waiting", "_watch")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         from . import _wakeup
@@ -369,7 +368,6 @@ class _LoopBridge:
         self._completions = _native.Completions()
         self._waiting: Dict[int, asyncio.Future[Any]] = {}
         self._next = 0
-        self._pid = os.getpid()
         self._watch = _wakeup.watch(loop, self._completions, self._drain)
 
     async def run(self, call: _native.Call, loop: asyncio.AbstractEventLoop) -> Any:
@@ -405,7 +403,7 @@ def _bridge(loop: asyncio.AbstractEventLoop) -> _LoopBridge:
 
         _bridges = weakref.WeakKeyDictionary()
     bridge: Optional[_LoopBridge] = _bridges.get(loop)
-    if bridge is None or bridge._pid != os.getpid():
+    if bridge is None or bridge._completions.forked:
         bridge = _bridges[loop] = _LoopBridge(loop)
     return bridge
 

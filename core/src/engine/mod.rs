@@ -15,8 +15,10 @@
 mod budget;
 mod config;
 mod event;
+mod handlers;
 mod merchant;
 mod reference;
+mod run;
 mod steps;
 mod store;
 
@@ -29,8 +31,10 @@ use futures_util::StreamExt;
 pub use budget::Budget;
 pub use config::EngineConfig;
 pub use event::{Event, EventKind, TickReport};
+pub use handlers::{Dispatcher, HandlerCall, HandlerKind, HandlerReply, HandlerResult};
 pub use merchant::{FnMerchant, Merchant};
 pub use reference::{REFERENCE_PARAMETER, reference_for};
+pub use run::Run;
 pub use store::{FileStore, MemoryStore, Outcome, Record, Stage, Store};
 
 use crate::client::{Client, SpotQuery, TransactionQuery};
@@ -53,6 +57,8 @@ pub struct Engine {
     stop: AtomicBool,
     /// True while `run_forever` runs: only then does a stop request cut a tick short.
     looping: AtomicBool,
+    /// True while a run is in progress (see `run.rs`: one at a time).
+    running: AtomicBool,
     wake: tokio::sync::Notify,
 }
 
@@ -116,6 +122,7 @@ impl Engine {
             actions: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             looping: AtomicBool::new(false),
+            running: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
         })
     }
@@ -146,11 +153,26 @@ impl Engine {
 
     /// Ticks until [`Self::stop`] (a `stop()` that comes before the first tick counts); a
     /// failing tick is logged and retried after the poll interval. Returns with the stop request
-    /// consumed, so the engine can be run again.
-    pub async fn run_forever(&self) {
+    /// consumed, so the engine can be run again. `Err(Lifecycle)` at once if a run is in
+    /// progress.
+    pub async fn run_forever(&self) -> Result<(), Error> {
+        let _claim = run::Claim::take(&self.running)?;
+        self.ticks().await;
+        Ok(())
+    }
+
+    /// One tick. Errors of single spots become `error` events; `Err` means the tick could not
+    /// poll at all (e.g. rate limited), which the next tick retries, or that a run is in
+    /// progress (`Lifecycle`).
+    pub async fn run_once(&self) -> Result<TickReport, Error> {
+        let _claim = run::Claim::take(&self.running)?;
+        self.tick().await
+    }
+
+    async fn ticks(&self) {
         self.looping.store(true, Ordering::SeqCst);
         while !self.is_stopped() {
-            if let Err(e) = self.run_once().await {
+            if let Err(e) = self.tick().await {
                 log::warn!(target: "paysera_scanpay", "cashier tick failed: {e}");
             }
             if self.is_stopped() {
@@ -166,9 +188,7 @@ impl Engine {
         self.looping.store(false, Ordering::SeqCst);
     }
 
-    /// One tick. Errors of single spots become `error` events; `Err` means the tick could not
-    /// poll at all (e.g. rate limited), which the next tick retries.
-    pub async fn run_once(&self) -> Result<TickReport, Error> {
+    async fn tick(&self) -> Result<TickReport, Error> {
         let polls_before = self.polls.load(Ordering::Relaxed);
         let actions_before = self.actions.load(Ordering::Relaxed);
         let mut events = Vec::new();
@@ -362,9 +382,12 @@ impl Engine {
     }
 
     async fn deliver(&self, event: Event) -> Vec<Event> {
+        // The check-in's identifiers also go as key-values, for structured log handlers.
+        let transaction_key = event.transaction_key.as_deref();
         if event.kind == EventKind::Error {
             log::warn!(
                 target: "paysera_scanpay",
+                spot = event.spot_id, reference = event.reference.as_str(), transaction_key;
                 "cashier error spot={} transaction={} reference={}: {}",
                 event.spot_id,
                 event.transaction_key.as_deref().unwrap_or("-"),
@@ -374,6 +397,7 @@ impl Engine {
         } else {
             log::info!(
                 target: "paysera_scanpay",
+                spot = event.spot_id, reference = event.reference.as_str(), transaction_key;
                 "cashier {} spot={} transaction={} reference={}",
                 event.kind,
                 event.spot_id,
@@ -383,7 +407,11 @@ impl Engine {
         }
         let mut out = vec![event.clone()];
         if let Err(e) = self.merchant.on_event(event.clone()).await {
-            log::error!(target: "paysera_scanpay", "cashier event handler failed on {}: {e}", event.id);
+            log::error!(
+                target: "paysera_scanpay",
+                spot = event.spot_id, reference = event.reference.as_str(), transaction_key;
+                "cashier event handler failed on {}: {e}", event.id
+            );
             if event.kind != EventKind::Error {
                 let failure = Event {
                     id: format!("{}:handler-error", event.id),
