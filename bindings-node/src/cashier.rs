@@ -10,7 +10,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Result, Status};
 use napi_derive::napi;
 use paysera_scanpay::engine::{
-    Dispatcher, Engine, EngineConfig, FileStore, HandlerCall, HandlerKind, MemoryStore, Store,
+    Dispatcher, Engine, EngineConfig, HandlerCall, HandlerKind, open_store,
 };
 use serde_json::Value;
 use tokio::sync::{oneshot, watch};
@@ -117,10 +117,7 @@ impl Cashier {
         adjust: Option<JsHandler>,
         options: CashierOptions,
     ) -> Result<Self> {
-        let store: Arc<dyn Store> = match &options.store_file {
-            Some(path) => Arc::new(FileStore::open(path).map_err(error::core)?),
-            None => Arc::new(MemoryStore::new()),
-        };
+        let store = open_store(options.store_file.as_deref()).map_err(error::core)?;
         let engine = Engine::new(
             client.core().clone(),
             Arc::new(dispatcher(price, on_event, adjust)),

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use paysera_scanpay::engine::{
-    Dispatcher, Engine, EngineConfig, FileStore, HandlerCall, HandlerKind, MemoryStore, Run, Store,
+    Dispatcher, Engine, EngineConfig, HandlerCall, HandlerKind, Run, Store, open_store,
 };
 use paysera_scanpay::error::ErrorKind;
 use paysera_scanpay::{Client, Error};
@@ -295,10 +295,7 @@ impl NativeCashier {
             concurrency,
             location_id,
         };
-        let store: Arc<dyn Store> = match store {
-            Some(path) => Arc::new(FileStore::open(path).map_err(|e| error(py, &e))?),
-            None => Arc::new(MemoryStore::new()),
-        };
+        let store = open_store(store).map_err(|e| error(py, &e))?;
         let current = build(py, client.get().client(py)?, &store, &config, adjust)?;
         Ok(Self {
             client,

@@ -35,7 +35,7 @@ pub use handlers::{Dispatcher, HandlerCall, HandlerKind, HandlerReply, HandlerRe
 pub use merchant::{FnMerchant, Merchant};
 pub use reference::{REFERENCE_PARAMETER, reference_for};
 pub use run::Run;
-pub use store::{FileStore, MemoryStore, Outcome, Record, Stage, Store};
+pub use store::{FileStore, MemoryStore, Outcome, Record, Stage, Store, open_store};
 
 use crate::client::{Client, SpotQuery, TransactionQuery};
 use crate::clock::unix_now as now;

@@ -82,6 +82,14 @@ pub trait Store: Send + Sync {
     fn remove(&self, reference: &str) -> Result<(), Error>;
 }
 
+/// The store the bindings offer: a [`FileStore`] log at `path`, or a [`MemoryStore`] without one.
+pub fn open_store(path: Option<impl Into<PathBuf>>) -> Result<Arc<dyn Store>, Error> {
+    Ok(match path {
+        Some(path) => Arc::new(FileStore::open(path)?),
+        None => Arc::new(MemoryStore::new()),
+    })
+}
+
 /// Keeps records in memory: survives an engine restart inside the process (share the `Arc`),
 /// not a process crash.
 #[derive(Debug, Default, Clone)]
