@@ -128,6 +128,11 @@ impl ActiveRule {
         }
     }
 
+    /// Hits left; `None` for a rule drawn at random.
+    pub fn remaining(&self) -> Option<u64> {
+        self.remaining
+    }
+
     /// Does this rule hit this request? Consumes a count or a random draw when it matches.
     pub fn hits(&mut self, method: &str, path: &str) -> bool {
         if self.remaining == Some(0) {

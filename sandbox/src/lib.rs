@@ -20,6 +20,7 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 mod config;
+mod dashboard;
 mod faults;
 mod records;
 mod sandbox;

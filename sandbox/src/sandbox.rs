@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
+use axum::serve::ListenerExt;
 use paysera_scanpay::callback::CallbackSigner;
 use paysera_scanpay::mac::MacCredentials;
 use paysera_scanpay::models::{PlaceInfo, Spot, Transaction};
@@ -15,6 +16,7 @@ use crate::{
     CallbackRecord, ClientCredentials, FaultRule, JournalEntry, RateLimit, SAMPLE_CLIENT_ID,
     SAMPLE_MAC_KEY, SandboxConfig,
 };
+use axum::serve::ListenerExt;
 
 const CALLBACK_PRIVATE_KEY: &str = include_str!("../keys/callback_private_key.pem");
 /// The public half of the sandbox's callback signing key (served at `/publickey`).
@@ -89,10 +91,15 @@ impl Sandbox {
             runtime: tokio::runtime::Handle::current(),
             base_url: format!("http://{host}:{}", addr.port()),
             token,
+            feed: crate::shared::new_feed(),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
         let server = tokio::spawn(async move {
+            // No Nagle: a dashboard's small event-stream writes would wait ~40 ms for an ACK.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
@@ -287,6 +294,7 @@ impl Sandbox {
 
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
+        self.shared.changed();
     }
 
     /// Limits each client to `requests` per `per_seconds` (429 with `Retry-After` beyond).
@@ -335,6 +343,7 @@ impl Sandbox {
     }
 
     fn stop_now(&mut self) {
+        self.shared.close_feeds();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

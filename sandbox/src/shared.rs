@@ -64,6 +64,23 @@ pub(crate) struct Shared {
     pub base_url: String,
     /// Required on `/_sandbox/...` when set (see `SandboxConfig::token`).
     pub token: Option<String>,
+    /// Bumped on every change the dashboard shows; its live streams wait on it.
+    pub feed: tokio::sync::watch::Sender<FeedTick>,
+}
+
+/// The dashboard's change signal: a version, and whether the sandbox is stopping (so that open
+/// event streams end and graceful shutdown is not held open by them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FeedTick {
+    /// Any change: the world, the journal, callbacks, faults.
+    pub version: u64,
+    /// Changes of the world only (spots are redrawn only then).
+    pub world: u64,
+    pub closed: bool,
+}
+
+pub(crate) fn new_feed() -> tokio::sync::watch::Sender<FeedTick> {
+    tokio::sync::watch::Sender::new(FeedTick::default())
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -72,8 +89,32 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// The world, to read or change it. Counts as a change for the dashboard; the signal is
+    /// sent while the lock is held, so a stream woken by it reads the state after the change.
     pub fn world(&self) -> MutexGuard<'_, World> {
+        let guard = lock(&self.world);
+        self.feed.send_modify(|t| {
+            t.version = t.version.wrapping_add(1);
+            t.world = t.world.wrapping_add(1);
+        });
+        guard
+    }
+
+    /// The world, only to read it: no change for the dashboard. The merchant API's reads use it,
+    /// so that 100 polls a second do not make the dashboard look at 1,000 spots each time.
+    pub fn peek_world(&self) -> MutexGuard<'_, World> {
         lock(&self.world)
+    }
+
+    /// Wakes the dashboard's event streams.
+    pub fn changed(&self) {
+        self.feed
+            .send_modify(|t| t.version = t.version.wrapping_add(1));
+    }
+
+    /// Ends the dashboard's event streams (the sandbox is stopping).
+    pub fn close_feeds(&self) {
+        self.feed.send_modify(|t| t.closed = true);
     }
 
     pub fn reset(&self) {
@@ -83,12 +124,14 @@ impl Shared {
         lock(&self.nonces).clear();
         *lock(&self.rate_limit) = None;
         lock(&self.callbacks).clear();
+        self.changed();
     }
 
     pub fn inject_fault(&self, rule: FaultRule) -> Result<(), ApiFailure> {
         rule.validate()
             .map_err(|e| ApiFailure::invalid_parameter("fault", e))?;
         lock(&self.faults).push(ActiveRule::new(rule));
+        self.changed();
         Ok(())
     }
 
@@ -122,6 +165,7 @@ impl Shared {
             );
             let http = self.http.clone();
             let log = self.callbacks.clone();
+            let feed = self.feed.clone();
             let mut record = CallbackRecord {
                 uri: cb.uri.clone(),
                 event_type: cb.event_type.clone(),
@@ -143,6 +187,7 @@ impl Shared {
                     Err(e) => record.error = Some(e.without_url().to_string()),
                 }
                 lock(&log).push(record);
+                feed.send_modify(|t| t.version = t.version.wrapping_add(1));
             });
         }
     }

@@ -46,7 +46,8 @@ struct AdvanceSpec {
 }
 
 /// `None` when the request may use the control plane: no token is required, or it carries the
-/// token as `Authorization: Bearer`, `X-Sandbox-Token` or `?token=` (for links in a browser).
+/// token as `Authorization: Bearer`, `X-Sandbox-Token`, `?token=` (for links in a browser) or the
+/// dashboard's cookie (set when a page was opened with `?token=`).
 pub(super) fn refuse_without_token(
     shared: &Shared,
     headers: &HeaderMap,
@@ -59,7 +60,8 @@ pub(super) fn refuse_without_token(
         .and_then(|v| v.strip_prefix("Bearer "));
     let custom = headers.get("x-sandbox-token").and_then(|v| v.to_str().ok());
     let in_query = query.split('&').find_map(|p| p.strip_prefix("token="));
-    let given = [bearer, custom, in_query];
+    let cookie = crate::dashboard::token_cookie(headers);
+    let given = [bearer, custom, in_query, cookie];
     if given
         .iter()
         .flatten()
@@ -105,7 +107,27 @@ fn index(shared: &Shared) -> Value {
 }
 
 const ENDPOINTS: &[(&str, &str, &str)] = &[
-    ("GET", "/_sandbox/", "this index"),
+    (
+        "GET",
+        "/_sandbox/",
+        "the dashboard in a browser (Accept: text/html); this index otherwise",
+    ),
+    ("GET", "/_sandbox/index.json", "this index"),
+    (
+        "GET",
+        "/_sandbox/phone/{spot_id}",
+        "the customer's phone page for a spot",
+    ),
+    (
+        "GET",
+        "/_sandbox/events",
+        "Server-Sent Events: a snapshot, then coalesced changes (?spot= for one spot)",
+    ),
+    (
+        "GET",
+        "/_sandbox/qr.svg?location_id=1&identifier=table1",
+        "a spot's QR code",
+    ),
     (
         "POST",
         "/_sandbox/locations",
@@ -194,7 +216,7 @@ fn control_inner(
         .collect();
     let ok = json!({"ok": true});
     Ok(match (method.as_str(), segments.as_slice()) {
-        ("GET", [""]) => index(shared),
+        ("GET", [""] | ["index.json"]) => index(shared),
         ("POST", ["locations"]) => {
             let spec: LocationSpec = json_body(body)?;
             to_value(&shared.world().upsert_location(spec.location_id, spec.place))
@@ -258,6 +280,7 @@ fn control_inner(
         }
         ("DELETE", ["faults"]) => {
             lock(&shared.faults).clear();
+            shared.changed();
             ok
         }
         ("PUT", ["rate-limit"]) => {

@@ -106,7 +106,7 @@ pub(super) async fn merchant(
     }
 
     let outcome = if *method == Method::GET && path == "/rest/v1/server" {
-        Outcome::ok(json!({"time": shared.world().now()}))
+        Outcome::ok(json!({"time": shared.peek_world().now()}))
     } else {
         match authenticate(shared, method, headers, path_and_query, body) {
             Err(f) => Outcome::fail(&f),
@@ -167,6 +167,8 @@ fn journal(shared: &Shared, mut entry: JournalEntry) {
     let mut j = lock(&shared.journal);
     entry.seq = j.len() as u64 + 1;
     j.push(entry);
+    drop(j);
+    shared.changed();
 }
 
 fn fault_name(f: &FaultKind) -> &'static str {
@@ -251,7 +253,7 @@ fn dispatch(
                     _ => {}
                 }
             }
-            let page = shared.world().list_spots(&f);
+            let page = shared.peek_world().list_spots(&f);
             to_value(&page)
         }
         ("GET", ["spot"]) => {
@@ -260,11 +262,11 @@ fn dispatch(
                 .find(|(k, _)| k == "code")
                 .map(|(_, v)| v)
                 .ok_or_else(|| ApiFailure::invalid_parameter("code", "code is required"))?;
-            let w = shared.world();
+            let w = shared.peek_world();
             let id = w.spot_id_for(&SpotRef::Code(code))?;
             to_value(&w.get_spot(id)?)
         }
-        ("GET", ["spot", id]) => to_value(&shared.world().get_spot(spot_id(id)?)?),
+        ("GET", ["spot", id]) => to_value(&shared.peek_world().get_spot(spot_id(id)?)?),
         ("POST", ["spot", id, "order"]) => {
             let req: OrderRequest = json_body(body)?;
             let (order, callbacks) = shared.world().create_order(client, spot_id(id)?, &req)?;
@@ -280,7 +282,9 @@ fn dispatch(
             let req: TransactionRequest = json_body(body)?;
             to_value(&shared.world().create_transaction(client, &req)?)
         }
-        ("GET", ["transaction", key]) => to_value(&shared.world().get_transaction(client, key)?),
+        ("GET", ["transaction", key]) => {
+            to_value(&shared.peek_world().get_transaction(client, key)?)
+        }
         ("DELETE", ["transaction", key]) => {
             to_value(&shared.world().revoke_transaction(client, key)?)
         }
@@ -321,7 +325,7 @@ fn dispatch(
                     _ => {}
                 }
             }
-            let page = shared.world().list_transactions(client, &f);
+            let page = shared.peek_world().list_transactions(client, &f);
             to_value(&page)
         }
         _ => {

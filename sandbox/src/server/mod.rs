@@ -111,6 +111,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         if let Some(refused) = control::refuse_without_token(&shared, &parts.headers, &query) {
             return json_response(&refused, &correlation_id);
         }
+        if let Some(page) = crate::dashboard::serve(&shared, &parts, &path, &query) {
+            return page;
+        }
         let o = control::control(&shared, &parts.method, &path, &query, &body);
         return json_response(&o, &correlation_id);
     }

@@ -303,6 +303,24 @@ impl World {
         self.spots.values().cloned().collect()
     }
 
+    /// Every spot, by id, without copying (the dashboard's views).
+    pub fn spots(&self) -> impl Iterator<Item = &Spot> {
+        self.spots.values()
+    }
+
+    pub fn peek_spot(&self, id: u64) -> Option<&Spot> {
+        self.spots.get(&id)
+    }
+
+    /// Any client's transaction, without copying.
+    pub fn peek_transaction(&self, key: &str) -> Option<&Transaction> {
+        self.transactions.get(key).map(|r| &r.tx)
+    }
+
+    pub fn transaction_count(&self) -> usize {
+        self.transactions.len()
+    }
+
     // ---- merchant API -------------------------------------------------------------------------
 
     pub fn list_spots(&self, f: &SpotFilter) -> SpotList {
