@@ -16,7 +16,6 @@ use crate::{
     CallbackRecord, ClientCredentials, FaultRule, JournalEntry, RateLimit, SAMPLE_CLIENT_ID,
     SAMPLE_MAC_KEY, SandboxConfig,
 };
-use axum::serve::ListenerExt;
 
 const CALLBACK_PRIVATE_KEY: &str = include_str!("../keys/callback_private_key.pem");
 /// The public half of the sandbox's callback signing key (served at `/publickey`).
