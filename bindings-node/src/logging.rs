@@ -8,13 +8,12 @@
 //! never logs secrets (no MAC key, no Authorization header), so nothing needs redacting here.
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use log::kv::{self, Key, VisitSource, VisitValue};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use napi::Status;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+use paysera_scanpay::logs::{LogEntry, logger_name};
 use serde_json::{Map, Number, Value};
 
 use crate::error;
@@ -140,64 +139,6 @@ impl Drop for LogSink {
     }
 }
 
-/// The logger name a record is filed under, as in Python; other crates' records are not ours.
-fn logger_name(target: &str) -> Option<&'static str> {
-    if target.starts_with("paysera_sandbox") {
-        Some("paysera_scanpay.sandbox")
-    } else if target.starts_with("paysera_scanpay") {
-        Some("paysera_scanpay")
-    } else {
-        None
-    }
-}
-
-/// The record's key-values as JSON; absent values (`None`) are left out.
-struct Fields(Map<String, Value>);
-
-impl<'kvs> VisitSource<'kvs> for Fields {
-    fn visit_pair(&mut self, key: Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
-        let mut json = Json(None);
-        value.visit(&mut json)?;
-        if let Some(v) = json.0 {
-            self.0.insert(key.as_str().to_owned(), v);
-        }
-        Ok(())
-    }
-}
-
-struct Json(Option<Value>);
-
-impl<'v> VisitValue<'v> for &mut Json {
-    fn visit_any(&mut self, value: kv::Value<'_>) -> Result<(), kv::Error> {
-        self.0 = Some(Value::String(value.to_string()));
-        Ok(())
-    }
-    fn visit_null(&mut self) -> Result<(), kv::Error> {
-        self.0 = None;
-        Ok(())
-    }
-    fn visit_u64(&mut self, value: u64) -> Result<(), kv::Error> {
-        self.0 = Some(Value::Number(value.into()));
-        Ok(())
-    }
-    fn visit_i64(&mut self, value: i64) -> Result<(), kv::Error> {
-        self.0 = Some(Value::Number(value.into()));
-        Ok(())
-    }
-    fn visit_f64(&mut self, value: f64) -> Result<(), kv::Error> {
-        self.0 = Number::from_f64(value).map(Value::Number);
-        Ok(())
-    }
-    fn visit_bool(&mut self, value: bool) -> Result<(), kv::Error> {
-        self.0 = Some(Value::Bool(value));
-        Ok(())
-    }
-    fn visit_str(&mut self, value: &str) -> Result<(), kv::Error> {
-        self.0 = Some(Value::String(value.to_owned()));
-        Ok(())
-    }
-}
-
 fn level_name(level: Level) -> &'static str {
     match level {
         Level::Error => "error",
@@ -216,9 +157,9 @@ impl Log for Forwarder {
     }
 
     fn log(&self, record: &Record<'_>) {
-        let Some(logger) = logger_name(record.target()) else {
+        if logger_name(record.target()).is_none() {
             return;
-        };
+        }
         let wants = |sink: &Inner| record.level() <= *lock(&sink.level);
         let (sink, tag) = match SCOPE.try_with(Scope::clone) {
             Ok(scope) if wants(&scope.sink) => (scope.sink, Some(scope.tag)),
@@ -228,21 +169,19 @@ impl Log for Forwarder {
             },
         };
         // The time the record was made, not the time JavaScript gets to it.
-        let time = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-        let mut fields = Fields(Map::new());
-        let _ = record.key_values().visit(&mut fields);
+        let Some(entry) = LogEntry::capture(record) else {
+            return;
+        };
         let mut out = Map::new();
-        out.insert("level".into(), level_name(record.level()).into());
-        out.insert("logger".into(), logger.into());
+        out.insert("level".into(), level_name(entry.level).into());
+        out.insert("logger".into(), entry.logger.into());
         out.insert("target".into(), record.target().into());
-        out.insert("message".into(), record.args().to_string().into());
+        out.insert("message".into(), entry.message.into());
         out.insert(
             "time".into(),
-            Number::from_f64(time).map_or(Value::Null, Value::Number),
+            Number::from_f64(entry.time * 1000.0).map_or(Value::Null, Value::Number),
         );
-        out.insert("fields".into(), Value::Object(fields.0));
+        out.insert("fields".into(), Value::Object(entry.fields));
         out.insert("tag".into(), tag.map_or(Value::Null, Value::from));
         // A full queue drops the record: logging never blocks a request.
         let _ = sink

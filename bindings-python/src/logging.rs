@@ -10,110 +10,25 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use log::kv::{self, VisitSource, VisitValue};
 use log::{Level, LevelFilter, Log, Metadata, Record};
+use paysera_scanpay::logs::{LogEntry, logger_name};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
+use crate::convert::to_py;
 use crate::sync::lock;
 
 /// Records kept while no Python thread collects them; the oldest are dropped beyond this.
 const MAX_QUEUED: usize = 10_000;
 
-struct Entry {
-    level: Level,
-    logger: &'static str,
-    message: String,
-    /// When the record was made: Unix time in seconds.
-    created: f64,
-    fields: Vec<(String, Field)>,
-}
-
-/// A key-value of a core log call, as Python will see it.
-enum Field {
-    Int(i128),
-    Float(f64),
-    Bool(bool),
-    Text(String),
-}
-
-impl Field {
-    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match self {
-            Field::Int(i) => i.into_pyobject(py)?.into_any(),
-            Field::Float(f) => f.into_pyobject(py)?.into_any(),
-            Field::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
-            Field::Text(t) => t.into_pyobject(py)?.into_any(),
-        })
-    }
-}
-
-/// Collects a record's key-values; absent ones (`None`) are left out.
-#[derive(Default)]
-struct Fields(Vec<(String, Field)>);
-
-struct FieldValue(Option<Field>);
-
-impl<'v> VisitValue<'v> for FieldValue {
-    fn visit_any(&mut self, value: kv::Value<'_>) -> Result<(), kv::Error> {
-        self.0 = Some(Field::Text(value.to_string()));
-        Ok(())
-    }
-    fn visit_null(&mut self) -> Result<(), kv::Error> {
-        Ok(())
-    }
-    fn visit_u64(&mut self, value: u64) -> Result<(), kv::Error> {
-        self.0 = Some(Field::Int(value.into()));
-        Ok(())
-    }
-    fn visit_i64(&mut self, value: i64) -> Result<(), kv::Error> {
-        self.0 = Some(Field::Int(value.into()));
-        Ok(())
-    }
-    fn visit_f64(&mut self, value: f64) -> Result<(), kv::Error> {
-        self.0 = Some(Field::Float(value));
-        Ok(())
-    }
-    fn visit_bool(&mut self, value: bool) -> Result<(), kv::Error> {
-        self.0 = Some(Field::Bool(value));
-        Ok(())
-    }
-    fn visit_str(&mut self, value: &str) -> Result<(), kv::Error> {
-        self.0 = Some(Field::Text(value.to_owned()));
-        Ok(())
-    }
-}
-
-impl<'kvs> VisitSource<'kvs> for Fields {
-    fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
-        let mut field = FieldValue(None);
-        value.visit(&mut field)?;
-        if let Some(field) = field.0 {
-            self.0.push((key.as_str().to_owned(), field));
-        }
-        Ok(())
-    }
-}
-
-static QUEUE: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
+static QUEUE: Mutex<VecDeque<LogEntry>> = Mutex::new(VecDeque::new());
 static LOGGING: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ROOT_LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 struct Forwarder;
-
-fn logger_name(target: &str) -> Option<&'static str> {
-    if target.starts_with("paysera_sandbox") {
-        Some("paysera_scanpay.sandbox")
-    } else if target.starts_with("paysera_scanpay") {
-        Some("paysera_scanpay")
-    } else {
-        None
-    }
-}
 
 impl Log for Forwarder {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
@@ -121,23 +36,11 @@ impl Log for Forwarder {
     }
 
     fn log(&self, record: &Record<'_>) {
-        let Some(logger) = logger_name(record.target()) else {
-            return;
-        };
         if record.level() > log::max_level() {
             return;
         }
-        let created = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        let mut fields = Fields::default();
-        let _ = record.key_values().visit(&mut fields);
-        let entry = Entry {
-            level: record.level(),
-            logger,
-            message: record.args().to_string(),
-            created,
-            fields: fields.0,
+        let Some(entry) = LogEntry::capture(record) else {
+            return;
         };
         let mut queue = lock(&QUEUE);
         if queue.len() >= MAX_QUEUED {
@@ -218,7 +121,7 @@ pub fn flush(py: Python<'_>) {
 /// [`flush`], passing on an interrupt that arrived meanwhile (the records not yet handed over
 /// are dropped with it).
 pub fn try_flush(py: Python<'_>) -> PyResult<()> {
-    let entries: Vec<Entry> = {
+    let entries: Vec<LogEntry> = {
         let mut queue = lock(&QUEUE);
         if queue.is_empty() {
             return Ok(());
@@ -244,14 +147,14 @@ pub fn try_flush(py: Python<'_>) -> PyResult<()> {
 }
 
 /// `logger.log(level, "%s", message)`, with the record's own time and fields.
-fn emit(py: Python<'_>, logging: &Bound<'_, PyAny>, entry: &Entry, level: i64) -> PyResult<()> {
+fn emit(py: Python<'_>, logging: &Bound<'_, PyAny>, entry: &LogEntry, level: i64) -> PyResult<()> {
     let logger = logging.call_method1("getLogger", (entry.logger,))?;
     if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
         return Ok(());
     }
     let extra = PyDict::new(py);
     for (key, value) in &entry.fields {
-        extra.set_item(key, value.to_py(py)?)?;
+        extra.set_item(key, to_py(py, value)?)?;
     }
     let record = logger.call_method1(
         "makeRecord",
@@ -270,12 +173,9 @@ fn emit(py: Python<'_>, logging: &Bound<'_, PyAny>, entry: &Entry, level: i64) -
     // `relativeCreated` moves with `created` (its origin is private to `logging`).
     let made: f64 = record.getattr("created")?.extract()?;
     let relative: f64 = record.getattr("relativeCreated")?.extract()?;
-    record.setattr("created", entry.created)?;
-    record.setattr("msecs", (entry.created.fract() * 1000.0).floor())?;
-    record.setattr(
-        "relativeCreated",
-        relative + (entry.created - made) * 1000.0,
-    )?;
+    record.setattr("created", entry.time)?;
+    record.setattr("msecs", (entry.time.fract() * 1000.0).floor())?;
+    record.setattr("relativeCreated", relative + (entry.time - made) * 1000.0)?;
     logger.call_method1("handle", (record,))?;
     Ok(())
 }

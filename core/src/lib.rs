@@ -16,6 +16,7 @@ mod encoding;
 pub mod engine;
 pub mod error;
 mod jitter;
+pub mod logs;
 pub mod mac;
 pub mod models;
 pub mod qr;
