@@ -6,11 +6,11 @@ CARGO ?= cargo
 CARGO_BUILD_TARGET ?= $(shell rustc -vV | sed -n 's/^host: //p')
 export CARGO_BUILD_TARGET
 
-.PHONY: test lint lint-workflows rust-test python-test node-test dist dist-test fuzz demo sandbox build clean
+.PHONY: test lint lint-workflows rust-test python-test node-test browser-test dist dist-test fuzz demo sandbox build clean
 
 # Bindings first: maturin and napi builds, then cargo test reuses what it can (TOOLCHAIN.md).
 # Then the release artefacts, installed and smoke-tested without Rust.
-test: lint python-test node-test rust-test lint-workflows dist-test
+test: lint python-test node-test browser-test rust-test lint-workflows dist-test
 
 lint:
 	$(CARGO) fmt --all --check
@@ -18,6 +18,11 @@ lint:
 
 node-test:
 	bash tests/node/run.sh
+
+# The sandbox dashboard and phone page in Debian's Chromium (installed when missing), driven by
+# playwright-core; screenshots and performance numbers in target/browser/ (tests/browser/run.sh).
+browser-test:
+	bash tests/browser/run.sh
 
 python-test:
 	bash tests/python/run.sh

@@ -7,9 +7,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { OUT, summary, paceLoad, sleep } = require('./lib');
 
-/** Scans each spot through the control plane and times request -> spot card says "waiting". */
-function scanLatencies(page, ids) {
-  return page.evaluate(async (ids) => {
+/**
+ * Scans each spot through the control plane, `pauseMs` apart, and times request -> its card
+ * says "waiting". Changes closer than 50 ms apart wait for the stream's next message.
+ */
+function scanLatencies(page, ids, pauseMs) {
+  return page.evaluate(async ([ids, pauseMs]) => {
     const out = [];
     const status = (id) => {
       const el = document.querySelector(`[data-spot-id="${id}"] .status`);
@@ -39,10 +42,10 @@ function scanLatencies(page, ids) {
       const answered = performance.now();
       const t1 = await seen;
       out.push({ id, status: res.status, seen: status(id), ok: res.ok && t1 != null, total: t1 == null ? null : t1 - t0, request: answered - t0 });
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, pauseMs));
     }
     return out;
-  }, ids);
+  }, [ids, pauseMs]);
 }
 
 /** Frame gaps, long tasks and click-to-next-frame times over `ms`, in the page. */
@@ -93,10 +96,10 @@ async function run({ page, sandbox, client, assert }) {
   assert.ok(cards <= 48, `one page of spots is drawn, not ${cards}`);
   const ids = sandbox.spots().map((s) => s.id).filter((id) => id > 1).slice(0, 40);
 
-  const idle = await scanLatencies(page, ids.slice(0, 10));
+  const idle = await scanLatencies(page, ids.slice(0, 10), 150);
   const load = paceLoad(client, 100);
   await sleep(1500);
-  const loaded = await scanLatencies(page, ids.slice(10, 40));
+  const loaded = await scanLatencies(page, ids.slice(10, 40), 20);
   const frames = await responsiveness(page, 5000);
   const rate = load.stop();
   const journalTotal = sandbox.requests().length;

@@ -16,7 +16,11 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   $sudo apt-get install -y chromium
 fi
 
-if [ ! -d node_modules/playwright-core ]; then
+missing=""
+for dep in playwright-core @napi-rs/cli typescript; do
+  [ -d "node_modules/$dep" ] || missing=1
+done
+if [ -n "$missing" ]; then
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 
