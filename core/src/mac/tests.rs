@@ -239,6 +239,19 @@ fn nonces_are_unique_and_uniform() {
 }
 
 #[test]
+fn nonces_of_any_length() {
+    assert_eq!(random_alphanumeric(0), "");
+    for len in [1, 31, 32, 63, 64, 65, 200] {
+        let n = random_alphanumeric(len);
+        assert_eq!(n.len(), len);
+        assert!(n.bytes().all(|b| b.is_ascii_alphanumeric()), "{n}");
+    }
+    // Threads draw from their own generators, and never the same nonces.
+    let other = std::thread::spawn(|| random_alphanumeric(32)).join().unwrap();
+    assert_ne!(other, random_alphanumeric(32));
+}
+
+#[test]
 fn secrets_never_in_debug() {
     let c = sample();
     let signer = MacSigner::new(c.clone());
