@@ -247,7 +247,9 @@ fn nonces_of_any_length() {
         assert!(n.bytes().all(|b| b.is_ascii_alphanumeric()), "{n}");
     }
     // Threads draw from their own generators, and never the same nonces.
-    let other = std::thread::spawn(|| random_alphanumeric(32)).join().unwrap();
+    let other = std::thread::spawn(|| random_alphanumeric(32))
+        .join()
+        .unwrap();
     assert_ne!(other, random_alphanumeric(32));
 }
 
