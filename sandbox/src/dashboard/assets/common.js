@@ -79,6 +79,24 @@
     return data;
   }
 
+  /**
+   * Runs `fn` on each click of `button`, disabled until it settles; a failure was already shown
+   * by api(), so it is not rethrown.
+   */
+  function onClick(button, fn) {
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        await fn();
+      } catch {
+        // api() already said what went wrong
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return button;
+  }
+
   let sayTimer = null;
   /** One line at the top of the page: what went wrong (until the next action) or went right. */
   function say(text, kind = 'info') {
@@ -121,5 +139,5 @@
     return `${base}/qr.svg?${q}`;
   }
 
-  window.Sandbox = { h, api, say, connect, AWAITING, phoneUrl, qrUrl };
+  window.Sandbox = { h, api, say, onClick, connect, AWAITING, phoneUrl, qrUrl };
 })();

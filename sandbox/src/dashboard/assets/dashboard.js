@@ -5,7 +5,7 @@
 'use strict';
 
 (function () {
-  const { h, api, say, connect, AWAITING, phoneUrl, qrUrl } = window.Sandbox;
+  const { h, api, say, onClick, connect, AWAITING, phoneUrl, qrUrl } = window.Sandbox;
   const PAGE = 48;
 
   const spots = new Map(); // id -> view
@@ -91,23 +91,8 @@
     if (!ids.length) list.replaceChildren(h('p', { class: 'hint' }, 'No spots yet: create one above, or let your code create them through the control plane.'));
   }
 
-  function act(button, fn) {
-    return async () => {
-      button.disabled = true;
-      try {
-        await fn();
-      } catch {
-        // api() already said what went wrong
-      } finally {
-        button.disabled = false;
-      }
-    };
-  }
-
   function actionButton(label, action, fn, cls) {
-    const b = h('button', { type: 'button', class: cls, dataset: { action } }, label);
-    b.addEventListener('click', act(b, fn));
-    return b;
+    return onClick(h('button', { type: 'button', class: cls, dataset: { action } }, label), fn);
   }
 
   function orderLine(order) {

@@ -3,7 +3,7 @@
 'use strict';
 
 (function () {
-  const { h, api, say } = window.Sandbox;
+  const { h, api, say, onClick } = window.Sandbox;
   const JOURNAL_KEEP = 500; // entries kept in the page
   const JOURNAL_SHOWN = 100; // rows drawn
   const CALLBACKS_KEEP = 100;
@@ -106,17 +106,7 @@
   }
 
   function button(id, fn) {
-    const b = typeof id === 'string' ? document.getElementById(id) : id;
-    b.addEventListener('click', async () => {
-      b.disabled = true;
-      try {
-        await fn();
-      } catch {
-        // api() already said what went wrong
-      } finally {
-        b.disabled = false;
-      }
-    });
+    onClick(typeof id === 'string' ? document.getElementById(id) : id, fn);
   }
 
   async function advance(seconds) {

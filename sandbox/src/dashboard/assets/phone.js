@@ -4,7 +4,7 @@
 'use strict';
 
 (function () {
-  const { h, api, say, connect, AWAITING } = window.Sandbox;
+  const { h, api, say, onClick, connect, AWAITING } = window.Sandbox;
   const spotId = Number(location.pathname.split('/').pop());
   let spot = null;
   let known = false;
@@ -19,18 +19,7 @@
   };
 
   function button(label, action, fn, cls) {
-    const b = h('button', { type: 'button', class: `big ${cls || ''}`, dataset: { action } }, label);
-    b.addEventListener('click', async () => {
-      b.disabled = true;
-      try {
-        await fn();
-      } catch {
-        // api() already said what went wrong
-      } finally {
-        b.disabled = false;
-      }
-    });
-    return b;
+    return onClick(h('button', { type: 'button', class: `big ${cls || ''}`, dataset: { action } }, label), fn);
   }
 
   const scan = (label) =>
