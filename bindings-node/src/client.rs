@@ -88,6 +88,10 @@ pub struct ClientOptions {
     pub connect_timeout_ms: Option<u32>,
     pub retries: Option<u32>,
     pub user_agent: Option<String>,
+    /// Sent as the MAC ext parameter `project_id` on every call.
+    pub project_id: Option<Either3<f64, BigInt, String>>,
+    /// Sent as the MAC ext parameter `location_id` on every call.
+    pub location_id: Option<Either3<f64, BigInt, String>>,
 }
 
 #[napi(object)]
@@ -203,6 +207,12 @@ impl Client {
         if let Some(ua) = options.user_agent {
             builder = builder.user_agent(ua);
         }
+        if let Some(id) = options.project_id {
+            builder = builder.project_id(convert::id(id, "projectId")?);
+        }
+        if let Some(id) = options.location_id {
+            builder = builder.location_id(convert::id(id, "locationId")?);
+        }
         Ok(Self {
             inner: builder.build().map_err(error::core)?,
             log: None,
@@ -239,6 +249,54 @@ impl Client {
     #[napi(getter)]
     pub fn clock_offset(&self) -> i64 {
         self.inner.clock_offset()
+    }
+
+    #[napi(getter)]
+    pub fn project_id(&self) -> Option<f64> {
+        self.inner.project_id().map(|id| id as f64)
+    }
+
+    #[napi(getter)]
+    pub fn location_id(&self) -> Option<f64> {
+        self.inner.location_id().map(|id| id as f64)
+    }
+
+    /// A view acting for another project and/or location (the MAC ext parameters; absent ones
+    /// keep this client's), sharing the connection pool and the logger.
+    #[napi]
+    pub fn with_ext(
+        &self,
+        project_id: Option<Either3<f64, BigInt, String>>,
+        location_id: Option<Either3<f64, BigInt, String>>,
+    ) -> Result<Client> {
+        let mut inner = self.inner.clone();
+        if let Some(id) = project_id {
+            inner = inner.with_project_id(Some(convert::id(id, "projectId")?));
+        }
+        if let Some(id) = location_id {
+            inner = inner.with_location_id(Some(convert::id(id, "locationId")?));
+        }
+        Ok(Client {
+            inner,
+            log: self.log.clone(),
+        })
+    }
+
+    /// Transactions created in `[from, to]` whose payments carry `parameters[parameter] == value`.
+    #[napi(ts_return_type = "Promise<any[]>")]
+    pub fn find_transactions<'e>(
+        &self,
+        env: &'e Env,
+        parameter: String,
+        value: String,
+        from: Option<i64>,
+        to: Option<i64>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        self.run(env, cancel, async move {
+            c.find_transactions(&parameter, &value, from, to).await
+        })
     }
 
     #[napi(ts_return_type = "Promise<any>")]

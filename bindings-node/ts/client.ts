@@ -50,6 +50,12 @@ export interface ClientOptions {
   /** Extra attempts for failures that are safe to retry; default 2, 0 for none. */
   retries?: number;
   userAgent?: string;
+  /** The project every call acts for, sent as the MAC ext parameter `project_id` (as Paysera's
+   * PHP library does); Paysera refuses other projects' resources. */
+  projectId?: Id;
+  /** The location every call acts for, sent as the MAC ext parameter `location_id`; Paysera
+   * refuses other locations' spots and transactions. */
+  locationId?: Id;
   /** Where the records of this client's calls go (else to `setLogger`'s): console, pino,
    * winston… (`{debug, info, warn, error}`), or a function taking each `LogRecord`. */
   logger?: LogDestination;
@@ -58,10 +64,24 @@ export interface ClientOptions {
   logLevel?: LogLevel | 'off';
 }
 
+/** The MAC ext parameters of one call; each given one replaces the client's. */
+export interface ExtOptions {
+  projectId?: Id;
+  locationId?: Id;
+}
+
 /** Every method takes these last. */
 export interface CallOptions {
   /** Aborting rejects the call with `signal.reason` and closes the request. */
   signal?: AbortSignal;
+  /** This call acts for another project and/or location (`{ locationId: 7 }`). */
+  ext?: ExtOptions;
+}
+
+/** Options of `findTransactions`: the `created_at` window, Unix seconds. */
+export interface FindTransactionsOptions extends CallOptions {
+  from?: number;
+  to?: number;
 }
 
 /** Filters of `GET /spots`, with Paysera's query parameter names. */
@@ -214,6 +234,8 @@ export class Client extends EventEmitter<ClientEvents> {
           connectTimeoutMs: o.connectTimeoutMs,
           retries: o.retries,
           userAgent: o.userAgent,
+          projectId: o.projectId,
+          locationId: o.locationId,
         }),
     );
     if (this.#logger !== undefined) this.#startLogging();
@@ -285,76 +307,109 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.#native.clockOffset;
   }
 
+  /** The project every call acts for (MAC ext `project_id`), if any. */
+  get projectId(): number | undefined {
+    return this.#native.projectId ?? undefined;
+  }
+
+  /** The location every call acts for (MAC ext `location_id`), if any. */
+  get locationId(): number | undefined {
+    return this.#native.locationId ?? undefined;
+  }
+
+  /** The native client for one call: this one, or a view with the call's `ext`. */
+  #for(options: CallOptions): native.Client {
+    const ext = options.ext;
+    if (ext == null) return this.#native;
+    return sync(() => this.#native.withExt(ext.projectId, ext.locationId));
+  }
+
   /** `GET /spots`: one page. */
   listSpots(options: ListSpotsOptions = {}): Promise<SpotList> {
-    return call(options.signal, (t) => this.#native.listSpots(spotQuery(options), t));
+    return call(options.signal, (t) => this.#for(options).listSpots(spotQuery(options), t));
   }
 
   /** Every matching spot, fetching page after page. */
   iterSpots(options: ListSpotsOptions = {}): AsyncGenerator<Spot, void, undefined> {
-    return walk<Spot>(sync(() => this.#native.iterSpots(spotQuery(options))), options.signal);
+    return walk<Spot>(sync(() => this.#for(options).iterSpots(spotQuery(options))), options.signal);
   }
 
   /** `GET /spot/{id}`. */
   getSpot(spotId: Id, options: CallOptions = {}): Promise<Spot> {
-    return call(options.signal, (t) => this.#native.getSpot(spotId, t));
+    return call(options.signal, (t) => this.#for(options).getSpot(spotId, t));
   }
 
   /** `POST /spot/{id}/order`: attach a transaction to a waiting spot. Not retried once sent: on
    * an unknown outcome read the spot's `orders` before trying again. */
   createSpotOrder(spotId: Id, transactionKey: string, options: CallOptions = {}): Promise<Order> {
-    return call(options.signal, (t) => this.#native.createSpotOrder(spotId, transactionKey, t));
+    return call(options.signal, (t) => this.#for(options).createSpotOrder(spotId, transactionKey, t));
   }
 
   /** `PUT /spot/{id}/close`. */
   closeSpot(spotId: Id, options: CallOptions = {}): Promise<Spot> {
-    return call(options.signal, (t) => this.#native.closeSpot(spotId, t));
+    return call(options.signal, (t) => this.#for(options).closeSpot(spotId, t));
   }
 
   /** `POST /transaction`, validated before anything is sent. Not retried once sent (Paysera has
    * no idempotency keys): on `outcomeUnknown`, look it up by your reference first. */
   createTransaction(request: TransactionRequest, options: CallOptions = {}): Promise<Transaction> {
-    return call(options.signal, (t) => this.#native.createTransaction(request, t));
+    return call(options.signal, (t) => this.#for(options).createTransaction(request, t));
   }
 
   /** `GET /transaction/{key}`. */
   getTransaction(transactionKey: string, options: CallOptions = {}): Promise<Transaction> {
-    return call(options.signal, (t) => this.#native.getTransaction(transactionKey, t));
+    return call(options.signal, (t) => this.#for(options).getTransaction(transactionKey, t));
   }
 
   /** `GET /transactions`: one page. */
   listTransactions(options: ListTransactionsOptions = {}): Promise<TransactionList> {
-    return call(options.signal, (t) => this.#native.listTransactions(transactionQuery(options), t));
+    return call(options.signal, (t) => this.#for(options).listTransactions(transactionQuery(options), t));
   }
 
   /** Every matching transaction, fetching page after page. */
   iterTransactions(options: ListTransactionsOptions = {}): AsyncGenerator<Transaction, void, undefined> {
-    return walk<Transaction>(sync(() => this.#native.iterTransactions(transactionQuery(options))), options.signal);
+    const pager = sync(() => this.#for(options).iterTransactions(transactionQuery(options)));
+    return walk<Transaction>(pager, options.signal);
+  }
+
+  /**
+   * Transactions created between `from` and `to` (Unix seconds) whose payments carry
+   * `parameters[parameter] === value` (compared as text): after `outcomeUnknown` on a create,
+   * find what was created. Walks every page of the window: keep it short.
+   */
+  findTransactions(
+    parameter: string,
+    value: string | number,
+    options: FindTransactionsOptions = {},
+  ): Promise<Transaction[]> {
+    return call(options.signal, (t) =>
+      this.#for(options).findTransactions(parameter, String(value), options.from, options.to, t),
+    );
   }
 
   /** `PUT /transaction/{key}/confirm`: take the money, optionally lowering prices. */
   confirmTransaction(transactionKey: string, options: ConfirmOptions = {}): Promise<Transaction> {
-    return call(options.signal, (t) => this.#native.confirmTransaction(transactionKey, options.prices, t));
+    return call(options.signal, (t) => this.#for(options).confirmTransaction(transactionKey, options.prices, t));
   }
 
   /** `DELETE /transaction/{key}`: revoke (while `new`, `waiting*` or `reserved`). */
   revokeTransaction(transactionKey: string, options: CallOptions = {}): Promise<Transaction> {
-    return call(options.signal, (t) => this.#native.revokeTransaction(transactionKey, t));
+    return call(options.signal, (t) => this.#for(options).revokeTransaction(transactionKey, t));
   }
 
   /** `GET /server`: Paysera's clock, Unix seconds. */
   serverTime(options: CallOptions = {}): Promise<number> {
-    return call(options.signal, (t) => this.#native.serverTime(t));
+    return call(options.signal, (t) => this.#for(options).serverTime(t));
   }
 
   /** `GET /publickey`: the PEM key that signs callbacks; fetched once, then cached. */
   getPublicKey(options: CallOptions = {}): Promise<string> {
-    return call(options.signal, (t) => this.#native.getPublicKey(t));
+    return call(options.signal, (t) => this.#for(options).getPublicKey(t));
   }
 
   /** Verifies a callback with Paysera's public key (fetched and cached by `getPublicKey`). */
   verifyCallback(event: string | Buffer, sign: string, options: CallOptions = {}): Promise<boolean> {
-    return call(options.signal, (t) => this.#native.verifyCallback(event, sign, t));
+    return call(options.signal, (t) => this.#for(options).verifyCallback(event, sign, t));
   }
 
   [inspect.custom](): string {

@@ -110,6 +110,27 @@ export interface Reserve {
   until?: number;
 }
 
+/**
+ * One line item of a payment: `quantity` (default 1) × the unit price (`price` in minor units
+ * or `price_decimal`, not both) in `currency` (the payment's when absent). A payment may be
+ * made of items alone; its price is then their total. `total_price` or `total_price_decimal`,
+ * when given, must be price × quantity.
+ */
+export interface Item {
+  title?: string;
+  description?: string;
+  image_uri?: string;
+  /** Unit price in minor units of `currency`. */
+  price?: number;
+  price_decimal?: string;
+  currency?: string;
+  /** How many; 1 when absent. */
+  quantity?: number;
+  total_price?: number;
+  total_price_decimal?: string;
+  parameters?: Record<string, unknown>;
+}
+
 export interface Payment {
   id?: number;
   transaction_key?: string;
@@ -126,7 +147,7 @@ export interface Payment {
   freeze_for?: number;
   description?: string;
   parameters?: Record<string, unknown>;
-  items?: unknown[];
+  items?: Item[];
   beneficiary?: unknown;
   purpose?: unknown;
 }
@@ -195,7 +216,21 @@ export interface PaymentRequest extends Extra {
   currency: string;
   /** Your own references (e.g. `orderid`), returned as given. */
   parameters?: Record<string, unknown>;
-  items?: unknown[];
+  /** Line items; their total must equal the price. */
+  items?: Item[];
+  beneficiary?: unknown;
+  freeze?: Reserve;
+  purpose?: unknown;
+}
+
+/** A payment made of items alone, as Paysera's PHP library sends it: it costs the items'
+ * total, in their currency (or `currency`), and needs no description. */
+export interface ItemsPaymentRequest extends Extra {
+  items: Item[];
+  description?: string;
+  currency?: string;
+  /** Your own references (e.g. `orderid`), returned as given. */
+  parameters?: Record<string, unknown>;
   beneficiary?: unknown;
   freeze?: Reserve;
   purpose?: unknown;
@@ -203,7 +238,7 @@ export interface PaymentRequest extends Extra {
 
 /** Body of `POST /transaction`, with Paysera's wire names. */
 export interface TransactionRequest extends Extra {
-  payments: PaymentRequest[];
+  payments: (PaymentRequest | ItemsPaymentRequest)[];
   redirect_uri?: string;
   /** A URL, or `false` to turn callbacks off. */
   callback_uri?: string | false;

@@ -69,7 +69,7 @@ impl NativeClient {
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (client_id, mac_key, base_url, timeout, connect_timeout, retries, user_agent = None, deadline = None))]
+    #[pyo3(signature = (client_id, mac_key, base_url, timeout, connect_timeout, retries, user_agent = None, deadline = None, project_id = None, location_id = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -81,6 +81,8 @@ impl NativeClient {
         retries: u32,
         user_agent: Option<String>,
         deadline: Option<f64>,
+        project_id: Option<u64>,
+        location_id: Option<u64>,
     ) -> PyResult<Self> {
         let credentials = MacCredentials::new(client_id, mac_key).map_err(|e| error(py, &e))?;
         let mut builder = Client::builder(credentials)
@@ -92,20 +94,34 @@ impl NativeClient {
         if let Some(ua) = user_agent {
             builder = builder.user_agent(ua);
         }
+        if let Some(p) = project_id {
+            builder = builder.project_id(p);
+        }
+        if let Some(l) = location_id {
+            builder = builder.location_id(l);
+        }
         builder.build().map(Self::wrap).map_err(|e| error(py, &e))
     }
 
-    /// A view with another timeout, retry count and/or deadline (infinity: none), sharing the
-    /// connection pool.
-    #[pyo3(signature = (timeout = None, retries = None, deadline = None))]
+    /// A view with another timeout, retry count, deadline (infinity: none), project and/or
+    /// location (the MAC ext parameters), sharing the connection pool.
+    #[pyo3(signature = (timeout = None, retries = None, deadline = None, project_id = None, location_id = None))]
     fn with_options(
         &self,
         py: Python<'_>,
         timeout: Option<f64>,
         retries: Option<u32>,
         deadline: Option<f64>,
+        project_id: Option<u64>,
+        location_id: Option<u64>,
     ) -> PyResult<Self> {
         let mut client = self.client(py)?;
+        if project_id.is_some() {
+            client = client.with_project_id(project_id);
+        }
+        if location_id.is_some() {
+            client = client.with_location_id(location_id);
+        }
         if let Some(t) = timeout {
             client = client.with_timeout(seconds("timeout", t)?);
         }
@@ -152,6 +168,16 @@ impl NativeClient {
     #[getter]
     fn retries(&self) -> PyResult<u32> {
         self.peek(|c| c.retry_policy().max_retries)
+    }
+
+    #[getter]
+    fn project_id(&self) -> PyResult<Option<u64>> {
+        self.peek(|c| c.project_id())
+    }
+
+    #[getter]
+    fn location_id(&self) -> PyResult<Option<u64>> {
+        self.peek(|c| c.location_id())
     }
 
     #[pyo3(signature = (status = None, location_id = None, limit = None, offset = None))]
@@ -275,6 +301,22 @@ impl NativeClient {
         Ok(Pager::new(Pages::Transactions(
             self.client(py)?.iter_transactions(query),
         )))
+    }
+
+    /// Transactions created in `[from, to]` whose payments carry `parameters[parameter] == value`.
+    #[pyo3(signature = (parameter, value, from = None, to = None))]
+    fn find_transactions(
+        &self,
+        py: Python<'_>,
+        parameter: String,
+        value: String,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> PyResult<Call> {
+        let c = self.client(py)?;
+        Ok(Call::new(py, async move {
+            c.find_transactions(&parameter, &value, from, to).await
+        }))
     }
 
     /// `prices`: `{payment id: {"price": cents, "currency": "EUR"}}` to lower amounts.

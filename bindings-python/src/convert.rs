@@ -5,8 +5,8 @@ use paysera_scanpay::Error;
 use paysera_scanpay::engine::{Event, Record, TickReport};
 use paysera_scanpay::error::{ErrorInfo, ErrorKind};
 use paysera_scanpay::models::{
-    Allowance, AllowanceLimit, CallbackEvent, CheckIn, Metadata, Money, Order, Payment, PlaceInfo,
-    Reserve, Spot, SpotList, Transaction, TransactionAllowance, TransactionList,
+    Allowance, AllowanceLimit, CallbackEvent, CheckIn, Item, Metadata, Money, Order, Payment,
+    PlaceInfo, Reserve, Spot, SpotList, Transaction, TransactionAllowance, TransactionList,
     TransactionRequest, Validity,
 };
 use pyo3::prelude::*;
@@ -85,7 +85,7 @@ pub fn normalize(py: Python<'_>, kind: &str, data: &Bound<'_, PyAny>) -> PyResul
     }
     round_trip! {
         "Spot" => Spot, "PlaceInfo" => PlaceInfo, "CheckIn" => CheckIn, "Order" => Order,
-        "Transaction" => Transaction, "Payment" => Payment, "Reserve" => Reserve,
+        "Transaction" => Transaction, "Payment" => Payment, "Item" => Item, "Reserve" => Reserve,
         "Allowance" => Allowance, "AllowanceLimit" => AllowanceLimit, "Validity" => Validity,
         "TransactionAllowance" => TransactionAllowance, "SpotList" => SpotList,
         "TransactionList" => TransactionList, "Metadata" => Metadata,

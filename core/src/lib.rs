@@ -25,8 +25,8 @@ pub mod schema;
 
 pub use callback::{CallbackForm, CallbackSigner, CallbackVerifier, verify_callback};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DEADLINE, PRODUCTION_BASE_URL, Paginator,
-    RetryPolicy, SANDBOX_BASE_URL, SpotQuery, TransactionQuery,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DEADLINE, ExtScope, PRODUCTION_BASE_URL,
+    Paginator, RetryPolicy, SANDBOX_BASE_URL, SpotQuery, TransactionQuery,
 };
 pub use defaults::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_PAGE_SIZE, DEFAULT_RETRIES, DEFAULT_TIMEOUT, MAX_PAGE_SIZE,

@@ -5,6 +5,7 @@
 //! in each struct's `extra` and unknown status strings in `Other`.
 
 mod common;
+mod items;
 mod money;
 mod php;
 mod request;
@@ -13,6 +14,8 @@ mod status;
 mod transaction;
 
 #[cfg(test)]
+mod items_tests;
+#[cfg(test)]
 mod money_tests;
 #[cfg(test)]
 mod tests;
@@ -20,6 +23,7 @@ mod tests;
 mod validation_tests;
 
 pub use common::{CallbackEvent, ErrorBody, Metadata, ServerTime, SpotList, TransactionList};
+pub use items::Item;
 pub use money::{
     AmountError, ConfirmPrices, DecimalAmount, ISO_4217_CURRENCIES, Money, currency_exponent,
     is_iso_4217_currency,

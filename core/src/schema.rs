@@ -29,7 +29,7 @@ use crate::defaults;
 use crate::engine::{Event, EventKind, Record, TickReport};
 use crate::models::{
     Allowance, AllowanceLimit, AllowanceStatus, CallbackEvent, CallbackUri, CheckIn, DecimalAmount,
-    Metadata, Money, Order, OrderStatus, Payment, PaymentStatus, PlaceInfo, Reserve, Spot,
+    Item, Metadata, Money, Order, OrderStatus, Payment, PaymentStatus, PlaceInfo, Reserve, Spot,
     SpotList, SpotStatus, Transaction, TransactionAllowance, TransactionList, TransactionRequest,
     TransactionStatus, TransactionType, Validity,
 };
@@ -241,7 +241,8 @@ wire_named!("enum":
 );
 wire_named!("ref":
     PlaceInfo => "PlaceInfo", CheckIn => "CheckIn", Order => "Order", Spot => "Spot",
-    Metadata => "Metadata", Reserve => "Reserve", Payment => "Payment", Money => "Money",
+    Metadata => "Metadata", Reserve => "Reserve", Payment => "Payment", Item => "Item",
+    Money => "Money",
     AllowanceLimit => "AllowanceLimit", Validity => "Validity", Allowance => "Allowance",
     TransactionAllowance => "TransactionAllowance", Transaction => "Transaction", Event => "Event",
 );
@@ -374,6 +375,22 @@ fn types() -> Vec<TypeSpec> {
                 items: optional,
                 beneficiary: optional,
                 purpose: optional,
+                extra: extra,
+            }
+        ),
+        model!(
+            "Item",
+            Item {
+                title: optional,
+                description: optional,
+                image_uri: optional,
+                price: optional,
+                price_decimal: optional,
+                currency: optional,
+                quantity: optional,
+                total_price: optional,
+                total_price_decimal: optional,
+                parameters: optional,
                 extra: extra,
             }
         ),

@@ -433,3 +433,59 @@ async fn validation_as_paysera_documents_it() {
     assert_eq!(sb.requests().len(), before);
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_of_items_as_the_php_library_sends_them() {
+    let sb = sandbox().await;
+    let post = |body: &'static str, nonce: &'static str| {
+        let request = signed(&sb, "POST", "/rest/v1/transaction", body, nonce);
+        let sb = &sb;
+        async move { raw(sb, &request).await }
+    };
+    // Items alone, no description or price: the payment costs their total.
+    let ok = post(
+        r#"{"payments":[{"items":[{"title":"Coffee","price_decimal":"3.50","currency":"EUR","quantity":2,"total_price_decimal":"7.00","parameters":[]},{"title":"Cake","image_uri":"https://shop.example/cake.png","price_decimal":"4.50","currency":"EUR","quantity":1}]}]}"#,
+        "i-1",
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let payment = &ok.body["payments"][0];
+    assert_eq!(
+        (
+            &payment["price"],
+            &payment["price_decimal"],
+            &payment["currency"]
+        ),
+        (
+            &serde_json::json!(1150),
+            &serde_json::json!("11.50"),
+            &serde_json::json!("EUR")
+        ),
+        "{payment}"
+    );
+    let cake = &payment["items"][1];
+    assert_eq!(cake["total_price"], 450, "{cake}");
+    assert_eq!(cake["image_uri"], "https://shop.example/cake.png", "{cake}");
+
+    // An item whose total is not price × quantity, and items that do not add up to the price.
+    let bad_line = post(
+        r#"{"payments":[{"items":[{"title":"A","price":100,"currency":"EUR"},{"title":"B","price":100,"currency":"EUR","quantity":3,"total_price":200}]}]}"#,
+        "i-2",
+    )
+    .await;
+    let why = rejected(&bad_line, "payments[0].items[1].total_price");
+    assert!(why.contains("300"), "{why}");
+    let bad_sum = post(
+        r#"{"payments":[{"description":"x","price":500,"currency":"EUR","items":[{"title":"A","price":100,"quantity":2}]}]}"#,
+        "i-3",
+    )
+    .await;
+    rejected(&bad_sum, "payments[0].price");
+    let unknown = post(
+        r#"{"payments":[{"items":[{"title":"A","price":100,"currency":"XYZ"}]}]}"#,
+        "i-4",
+    )
+    .await;
+    rejected(&unknown, "payments[0].items[0].currency");
+    sb.shutdown().await;
+}

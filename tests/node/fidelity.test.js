@@ -95,3 +95,36 @@ test('freeze_for is hours', async () => {
   expect(e).toBeInstanceOf(InvalidInputError);
   expect(e.message).toContain('freeze');
 });
+
+test('a payment of items alone costs their total', async () => {
+  const items = [
+    { title: 'Coffee', price_decimal: '3.50', currency: 'EUR', quantity: 2, total_price_decimal: '7.00' },
+    { title: 'Cake', price: 450, currency: 'EUR', image_uri: 'https://shop.example/cake.png' },
+  ];
+  const tx = await client.createTransaction({ payments: [{ items }] });
+  expect(tx.payments[0]).toMatchObject({ price: 1150, price_decimal: '11.50', currency: 'EUR' });
+  expect(tx.payments[0].items[1]).toMatchObject({ title: 'Cake', quantity: 1, total_price: 450 });
+});
+
+test('inconsistent item totals are refused with their field path', async () => {
+  const items = [
+    { title: 'A', price: 100, currency: 'EUR' },
+    { title: 'B', price: 100, currency: 'EUR', quantity: 3, total_price: 200 },
+  ];
+  const e = await rejection(client.createTransaction({ payments: [{ items }] }));
+  expect(e).toBeInstanceOf(InvalidInputError);
+  expect(e.message).toContain('payments[0].items[1].total_price');
+  const sum = await rejection(
+    client.createTransaction({ payments: [{ ...PAYMENT, items: [{ title: 'A', price: 100, quantity: 2 }] }] }),
+  );
+  expect(sum.message).toContain('payments[0].price_decimal');
+});
+
+test("the sandbox checks item totals in Paysera's envelope", async () => {
+  const items = [{ title: 'B', price: 100, currency: 'EUR', quantity: 3, total_price: 200 }];
+  const answer = await phpRequest('POST', '/rest/v1/transaction', JSON.stringify({ payments: [{ items }] }), 'items');
+  expect(answer.status).toBe(400);
+  expect(answer.body.error).toBe('invalid_parameters');
+  expect(answer.body.error_description).toContain('payments[0].items[0].total_price');
+  expect(answer.body.error_properties['payments[0].items[0].total_price']).toContain('300');
+});

@@ -15,7 +15,7 @@ const SCHEMA = native.schema();
 const FILES = ['models.ts', 'cashier.ts', 'qr.ts'].map((f) => path.join(ROOT, 'bindings-node', 'ts', f));
 
 /** TypeScript names that stand for a schema type of another name. */
-const ALIASES = { PaymentRequest: 'Payment' };
+const ALIASES = { PaymentRequest: 'Payment', ItemsPaymentRequest: 'Payment' };
 /** Schema types with no interface in TypeScript, and why. */
 const NOT_IN_TS = {};
 
@@ -64,6 +64,9 @@ function describeTs(node) {
     const rest = node.types.filter((t) => !isNull(t));
     const nullable = rest.length !== node.types.length;
     if (rest.length === 1) return { shape: describeTs(rest[0]).shape, nullable };
+    // Request forms of one schema type (`PaymentRequest | ItemsPaymentRequest`) are that type.
+    const refs = rest.map((t) => (ts.isTypeReferenceNode(t) ? ALIASES[t.typeName.getText()] : undefined));
+    if (refs[0] && refs.every((r) => r === refs[0])) return { shape: ['ref', refs[0]], nullable };
     const isString = (t) => ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal);
     if (rest.every(isString)) return { shape: ['literals', rest.map((t) => t.literal.text)], nullable };
     return { shape: 'union', nullable };
@@ -140,9 +143,9 @@ describe('the TypeScript types match the core schema', () => {
     });
   });
 
-  test('PaymentRequest (the request form of Payment) names only Payment fields', () => {
+  test.each(['PaymentRequest', 'ItemsPaymentRequest'])('%s (a request form of Payment) names only Payment fields', (name) => {
     const payment = new Set(SCHEMA.types.Payment.fields.map((f) => f.name));
-    for (const f of tsFields('PaymentRequest')) expect([f.name, payment.has(f.name)]).toEqual([f.name, true]);
+    for (const f of tsFields(name)) expect([f.name, payment.has(f.name)]).toEqual([f.name, true]);
   });
 
   const enums = Object.keys(SCHEMA.enums).filter((n) => enumAlias(n));

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import socket
@@ -89,3 +90,73 @@ def test_deadline_bounds_the_whole_call() -> None:
             assert time.monotonic() - started < 5
     finally:
         listener.close()
+
+
+def test_project_and_location_are_mac_ext_parameters(sandbox: Sandbox) -> None:
+    from paysera_scanpay import ApiError, NotFoundError
+
+    here = sandbox.create_spot(71, "t1")
+    there = sandbox.create_spot(72, "t1")
+    with sandbox.client() as plain:
+        project = plain.create_transaction([{"description": "x", "price": 100, "currency": "EUR"}]).project_id
+    assert project is not None
+    with sandbox.client(project_id=project) as client:
+        assert (client.project_id, client.location_id) == (project, None)
+        till = client.with_options(location_id=71)
+        assert (till.project_id, till.location_id) == (project, 71)
+        tx = till.create_transaction([{"description": "x", "price": 100, "currency": "EUR"}])
+        assert tx.location_id == 71
+        ext = sandbox.requests()[-1]["ext"]
+        assert ext is not None and ext.startswith("body_hash=")
+        assert ext.endswith(f"&project_id={project}&location_id=71")
+        client.get_spot(there.id)
+        assert sandbox.requests()[-1]["ext"] == f"project_id={project}"
+
+        with pytest.raises(NotFoundError):
+            till.get_spot(there.id)
+        assert till.get_spot(here.id).id == here.id
+        with pytest.raises(NotFoundError):
+            client.with_options(location_id=72).get_transaction(tx.transaction_key)
+        with pytest.raises(ApiError) as refused:
+            client.with_options(project_id=project + 1).list_spots()
+        assert (refused.value.code, refused.value.status) == ("forbidden", 403)
+        sandbox.scan(here.id)
+        sandbox.scan(there.id)
+        assert [s.id for s in till.list_spots(status="waiting").spots] == [here.id]
+
+
+def test_find_transactions_finds_a_create_whose_answer_was_lost(sandbox: Sandbox) -> None:
+    from paysera_scanpay import PayseraError
+
+    def payment(reference: object) -> dict:
+        return {
+            "description": "Table 1",
+            "price": 1299,
+            "currency": "EUR",
+            "parameters": {"orderid": reference},
+        }
+
+    started = sandbox.now()
+    with sandbox.client(retries=0) as client:
+        client.create_transaction([payment("other")])
+        sandbox.inject_fault("apply_then_drop", method="POST", path="/rest/v1/transaction")
+        with pytest.raises(PayseraError) as lost:
+            client.create_transaction([payment(1234)])
+        assert lost.value.outcome_unknown
+        found = client.find_transactions("orderid", 1234, from_=started - 60)
+        assert [t.payments[0].parameters["orderid"] for t in found] == [1234]
+        assert client.find_transactions("orderid", "1234", to=started - 60) == []
+
+
+@pytest.mark.event_loop
+def test_async_find_transactions(sandbox: Sandbox) -> None:
+    started = sandbox.now()
+
+    async def main() -> list:
+        async with sandbox.async_client() as client:
+            payment = {"description": "x", "price": 100, "currency": "EUR", "parameters": {"ref": "A-1"}}
+            await client.create_transaction([payment])
+            return await client.find_transactions("ref", "A-1", from_=started - 60)
+
+    found = asyncio.run(main())
+    assert [t.payments[0].parameters for t in found] == [{"ref": "A-1"}]

@@ -80,3 +80,37 @@ def test_freeze_for_is_hours(client: Client) -> None:
     assert payment["freeze"] == {"for": 7200}
     with pytest.raises(InvalidInputError, match="freeze"):
         client.create_transaction([dict(PAYMENT, freeze_for=1, freeze={"for": 3600})])
+
+
+def test_a_payment_of_items_alone_costs_their_total(client: Client) -> None:
+    from paysera_scanpay import Item
+
+    coffee = Item("Coffee", price_decimal="3.50", currency="EUR", quantity=2, total_price_decimal="7.00")
+    cake = Item("Cake", price=450, currency="EUR", image_uri="https://shop.example/cake.png")
+    tx = client.create_transaction([Payment(items=[coffee, cake])])
+    payment = tx.payments[0]
+    assert (payment.price, payment.price_decimal, payment.currency) == (1150, "11.50", "EUR")
+    items = payment.items
+    assert isinstance(items[1], Item)
+    assert (items[1].title, items[1].quantity, items[1].total_price) == ("Cake", 1, 450)
+    assert items[1].image_uri == "https://shop.example/cake.png"
+
+
+def test_inconsistent_item_totals_are_refused_with_their_field_path(client: Client) -> None:
+    items = [
+        {"title": "A", "price": 100, "currency": "EUR"},
+        {"title": "B", "price": 100, "currency": "EUR", "quantity": 3, "total_price": 200},
+    ]
+    with pytest.raises(InvalidInputError, match=r"payments\[0\]\.items\[1\]\.total_price"):
+        client.create_transaction([{"items": items}])
+    with pytest.raises(InvalidInputError, match=r"payments\[0\]\.price_decimal"):
+        client.create_transaction([{**PAYMENT, "items": [{"title": "A", "price": 100, "quantity": 2}]}])
+
+
+def test_sandbox_checks_item_totals_with_paysera_envelope(sandbox: Sandbox) -> None:
+    items = [{"title": "B", "price": 100, "currency": "EUR", "quantity": 3, "total_price": 200}]
+    body = json.dumps({"payments": [{"items": items}]})
+    status, content_type, answer = php_request(sandbox, "POST", "/rest/v1/transaction", body, "items")
+    assert (status, content_type, answer["error"]) == (400, "application/json", "invalid_parameters")
+    assert "payments[0].items[0].total_price" in answer["error_description"]
+    assert "300" in answer["error_properties"]["payments[0].items[0].total_price"]

@@ -52,6 +52,7 @@ _LAZY = {
     "CallbackEvent": "models",
     "CheckIn": "models",
     "Freeze": "models",
+    "Item": "models",
     "Metadata": "models",
     "Money": "models",
     "Order": "models",

@@ -44,6 +44,7 @@ from .models import AllowanceStatus as AllowanceStatus
 from .models import CallbackEvent as CallbackEvent
 from .models import CheckIn as CheckIn
 from .models import Freeze as Freeze
+from .models import Item as Item
 from .models import Metadata as Metadata
 from .models import Money as Money
 from .models import Order as Order
@@ -98,6 +99,7 @@ __all__ = [
     "InvalidQrCodeError",
     "InvalidStateError",
     "IoError",
+    "Item",
     "LifecycleError",
     "MacSigner",
     "Metadata",

@@ -99,9 +99,16 @@ class NativeClient:
         retries: int,
         user_agent: Optional[str] = None,
         deadline: Optional[float] = None,
+        project_id: Optional[int] = None,
+        location_id: Optional[int] = None,
     ) -> NativeClient: ...
     def with_options(
-        self, timeout: Optional[float] = None, retries: Optional[int] = None, deadline: Optional[float] = None
+        self,
+        timeout: Optional[float] = None,
+        retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        project_id: Optional[int] = None,
+        location_id: Optional[int] = None,
     ) -> NativeClient: ...
     def close(self) -> None: ...
     @property
@@ -116,6 +123,13 @@ class NativeClient:
     def deadline(self) -> Optional[float]: ...
     @property
     def retries(self) -> int: ...
+    @property
+    def project_id(self) -> Optional[int]: ...
+    @property
+    def location_id(self) -> Optional[int]: ...
+    def find_transactions(
+        self, parameter: str, value: str, from_: Optional[int] = None, to: Optional[int] = None
+    ) -> Call: ...
     def list_spots(
         self,
         status: Optional[str] = None,

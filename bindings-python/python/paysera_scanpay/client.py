@@ -116,6 +116,8 @@ class _BaseClient:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         user_agent: Optional[str] = None,
         deadline: Optional[float] = DEFAULT_DEADLINE,
+        project_id: Optional[int] = None,
+        location_id: Optional[int] = None,
     ) -> None:
         self._native = _native.NativeClient(
             client_id,
@@ -126,6 +128,8 @@ class _BaseClient:
             retries,
             user_agent or _USER_AGENT,
             deadline,
+            project_id,
+            location_id,
         )
 
     @classmethod
@@ -140,10 +144,14 @@ class _BaseClient:
         timeout: Optional[float] = None,
         retries: Optional[int] = None,
         deadline: Optional[float] = None,
+        project_id: Optional[int] = None,
+        location_id: Optional[int] = None,
     ) -> Self:
-        """A view of this client with another per-attempt timeout (seconds), retry count and/or
-        overall deadline (seconds; ``math.inf`` for none); it shares the connection pool."""
-        return self._wrap(self._native.with_options(timeout, retries, deadline))
+        """A view of this client with another per-attempt timeout (seconds), retry count, overall
+        deadline (seconds; ``math.inf`` for none), ``project_id`` and/or ``location_id`` (sent as
+        MAC ext parameters); it shares the connection pool."""
+        native = self._native.with_options(timeout, retries, deadline, project_id, location_id)
+        return self._wrap(native)
 
     @property
     def base_url(self) -> str:
@@ -165,6 +173,16 @@ class _BaseClient:
     @property
     def retries(self) -> int:
         return self._native.retries
+
+    @property
+    def project_id(self) -> Optional[int]:
+        """The project every call acts for (MAC ext ``project_id``), if any."""
+        return self._native.project_id
+
+    @property
+    def location_id(self) -> Optional[int]:
+        """The location every call acts for (MAC ext ``location_id``), if any."""
+        return self._native.location_id
 
     @property
     def closed(self) -> bool:
@@ -202,6 +220,8 @@ class Client(_BaseClient):
     failures that are safe to re-send (never a POST that may have been applied, never a 409);
     ``deadline`` (seconds, default ``DEFAULT_DEADLINE`` = 25, below gunicorn's 30 s worker
     timeout) bounds the whole call, attempts and backoff included; ``None`` for no limit.
+    ``project_id`` and ``location_id`` are sent as MAC ext parameters on every call (as Paysera's
+    PHP library does); ``with_options(location_id=...)`` changes them for some calls.
     """
 
     __slots__ = ()
@@ -327,6 +347,15 @@ class Client(_BaseClient):
             _statuses(status), wallet, from_, to, page_size, offset, project_id, location_id
         )
         return _iterate(pager, Transaction._from_wire)
+
+    def find_transactions(
+        self, parameter: str, value: Union[str, int], *, from_: Optional[int] = None, to: Optional[int] = None
+    ) -> list[Transaction]:
+        """Transactions created between ``from_`` and ``to`` (Unix seconds) whose payments carry
+        ``parameters[parameter] == value`` (compared as text): after ``outcome_unknown`` on a
+        create, find what was created. Walks every page of the window: keep it short."""
+        found = self._native.find_transactions(parameter, str(value), from_, to).wait()
+        return [Transaction._from_wire(t) for t in found]
 
     def confirm_transaction(self, key: str, prices: Optional[Prices] = None) -> Transaction:
         """``PUT /transaction/{key}/confirm``: take the reserved money. ``prices`` lowers
@@ -546,6 +575,12 @@ class AsyncClient(_BaseClient):
             _statuses(status), wallet, from_, to, page_size, offset, project_id, location_id
         )
         return _aiterate(pager, Transaction._from_wire)
+
+    async def find_transactions(
+        self, parameter: str, value: Union[str, int], *, from_: Optional[int] = None, to: Optional[int] = None
+    ) -> list[Transaction]:
+        found = await _run(self._native.find_transactions(parameter, str(value), from_, to))
+        return [Transaction._from_wire(t) for t in found]
 
     async def confirm_transaction(self, key: str, prices: Optional[Prices] = None) -> Transaction:
         return Transaction._from_wire(await _run(self._native.confirm_transaction(key, _prices(prices))))

@@ -22,6 +22,7 @@ from typing import (
     Mapping,
     NoReturn,
     Optional,
+    Sequence,
     Tuple,
     Type,
     TypeVar,
@@ -37,6 +38,7 @@ __all__ = [
     "CheckIn",
     "Field",
     "Freeze",
+    "Item",
     "Metadata",
     "Model",
     "Money",
@@ -349,10 +351,54 @@ class Reserve(Model):
 Freeze = Reserve
 
 
+class Item(Model):
+    """One line item of a payment: ``quantity`` (default 1) × the unit price (``price`` in minor
+    units or ``price_decimal``, not both) in ``currency`` (the payment's when absent). A payment
+    may be made of items alone; its price is then their total. ``total_price`` or
+    ``total_price_decimal``, when given, must be price × quantity."""
+
+    __slots__ = ()
+    title: Field[Optional[str]] = Field()
+    description: Field[Optional[str]] = Field()
+    image_uri: Field[Optional[str]] = Field()
+    price: Field[Optional[int]] = Field()
+    price_decimal: Field[Optional[str]] = Field()
+    currency: Field[Optional[str]] = Field()
+    quantity: Field[Optional[int]] = Field()
+    total_price: Field[Optional[int]] = Field()
+    total_price_decimal: Field[Optional[str]] = Field()
+    parameters: Field[Optional[Dict[str, Any]]] = Field()
+
+    def __init__(
+        self,
+        title: Optional[str] = None,
+        *,
+        price: Optional[int] = None,
+        currency: Optional[str] = None,
+        price_decimal: Union[str, Decimal, None] = None,
+        quantity: Optional[int] = None,
+        description: Optional[str] = None,
+        image_uri: Optional[str] = None,
+        parameters: Optional[Mapping[str, Any]] = None,
+        **extra: Any,
+    ) -> None:
+        fields = {
+            "title": title,
+            "price": price,
+            "currency": currency,
+            "price_decimal": price_decimal,
+            "quantity": quantity,
+            "description": description,
+            "image_uri": image_uri,
+            "parameters": parameters,
+        }
+        super().__init__(**{k: v for k, v in fields.items() if v is not None}, **extra)
+
+
 class Payment(Model):
     """One payment of a transaction. Amounts are integer minor units (``price=1299`` is 12.99
     EUR) or an exact decimal (``price_decimal="12.99"`` or ``Decimal("12.99")``, kept as the
-    string), never floats."""
+    string), never floats. A payment of ``items`` alone needs no price or description."""
 
     __slots__ = ()
     id: Field[Optional[int]] = Field()
@@ -369,7 +415,7 @@ class Payment(Model):
     freeze_for: Field[Optional[int]] = Field()
     description: Field[Optional[str]] = Field()
     parameters: Field[Optional[Dict[str, Any]]] = Field()
-    items: Field[Optional[List[Any]]] = Field()
+    items: Field[Optional[List[Item]]] = Field(convert=_many(Item))
     beneficiary: Field[Any] = Field()
     purpose: Field[Any] = Field()
 
@@ -381,7 +427,7 @@ class Payment(Model):
         currency: Optional[str] = None,
         price_decimal: Union[str, Decimal, None] = None,
         parameters: Optional[Mapping[str, Any]] = None,
-        items: Optional[List[Any]] = None,
+        items: Optional[Sequence[Union[Item, Mapping[str, Any]]]] = None,
         freeze: Union[Reserve, Mapping[str, int], None] = None,
         beneficiary: Any = None,
         purpose: Any = None,

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use super::transport::http_client;
-use super::{Client, DEFAULT_BASE_URL, RetryPolicy, Shared};
+use super::{Client, DEFAULT_BASE_URL, ExtScope, RetryPolicy, Shared};
 use crate::defaults::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::error::Error;
 use crate::mac::{Clock, MacCredentials, MacSigner, SystemClock};
@@ -21,6 +21,7 @@ pub struct ClientBuilder {
     deadline: Option<Duration>,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
+    scope: ExtScope,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -31,6 +32,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
             .field("retry", &self.retry)
+            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
@@ -71,6 +73,20 @@ impl ClientBuilder {
     }
     pub fn retry_policy(mut self, p: RetryPolicy) -> Self {
         self.retry = p;
+        self
+    }
+    /// The project every call acts for, sent as the MAC `ext` parameter `project_id` (as
+    /// Paysera's PHP library's `walletClient(['project_id' => …])`). Paysera refuses resources of
+    /// other projects. [`Client::with_project_id`] changes it for some calls.
+    pub fn project_id(mut self, project_id: u64) -> Self {
+        self.scope.project_id = Some(project_id);
+        self
+    }
+    /// The location every call acts for, sent as the MAC `ext` parameter `location_id` after
+    /// `project_id`. Paysera refuses spots and transactions of other locations.
+    /// [`Client::with_location_id`] changes it for some calls.
+    pub fn location_id(mut self, location_id: u64) -> Self {
+        self.scope.location_id = Some(location_id);
         self
     }
     /// The clock used for `ts` (the client adds the offset learnt from `invalid_timestamp`).
@@ -121,6 +137,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             deadline: self.deadline,
             retry: self.retry,
+            scope: self.scope,
         })
     }
 }
@@ -136,6 +153,7 @@ impl Client {
             deadline: None,
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
+            scope: ExtScope::default(),
         }
     }
 }

@@ -16,9 +16,11 @@
 //! ```
 
 mod builder;
+mod find;
 mod paginator;
 mod query;
 mod retry;
+mod scope;
 mod transport;
 
 use std::fmt;
@@ -32,6 +34,7 @@ pub use builder::ClientBuilder;
 pub use paginator::Paginator;
 pub use query::{SpotQuery, TransactionQuery};
 pub use retry::RetryPolicy;
+pub use scope::ExtScope;
 pub use transport::install_crypto_provider;
 
 pub use crate::defaults::{
@@ -86,6 +89,8 @@ pub struct Client {
     timeout: Duration,
     deadline: Option<Duration>,
     retry: RetryPolicy,
+    /// `project_id`/`location_id` sent as MAC ext parameters on every call.
+    scope: ExtScope,
 }
 
 impl fmt::Debug for Client {
@@ -96,6 +101,7 @@ impl fmt::Debug for Client {
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
             .field("retry", &self.retry)
+            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +161,7 @@ impl Client {
             timeout: self.timeout,
             deadline: self.deadline,
             retry: self.retry.clone(),
+            scope: self.scope,
         })
     }
 
@@ -258,8 +265,8 @@ impl Client {
     /// `POST /transaction`. The request is validated first (nothing is sent if it is invalid).
     ///
     /// Not retried once sent: Paysera has no idempotency keys. On an unknown outcome
-    /// ([`Error::outcome_unknown`]), look the transaction up (e.g. with
-    /// [`Client::iter_transactions`] and your reference in `parameters`) before creating another.
+    /// ([`Error::outcome_unknown`]), look the transaction up with
+    /// [`Client::find_transactions`] and your reference in `parameters` before creating another.
     pub async fn create_transaction(
         &self,
         request: &TransactionRequest,

@@ -99,6 +99,8 @@ impl Client {
         let mut resynced = false;
         let mut unknown_outcome = false;
         let until = self.deadline.map(|d| Instant::now() + d);
+        let ext = self.scope.params();
+        let ext_params: Vec<(&str, &str)> = ext.iter().map(|(k, v)| (*k, v.as_str())).collect();
         loop {
             let started = Instant::now();
             let timeout = match until.map(|u| u.saturating_duration_since(started)) {
@@ -116,10 +118,10 @@ impl Client {
             };
             let mut headers = HeaderMap::new();
             if call.authenticated {
-                let sig = self
-                    .shared
-                    .signer
-                    .sign(call.method.as_str(), &wire_url, &body, &[])?;
+                let sig =
+                    self.shared
+                        .signer
+                        .sign(call.method.as_str(), &wire_url, &body, &ext_params)?;
                 let mut value = HeaderValue::from_str(&sig.authorization)
                     .map_err(|_| Error::invalid_input("client id is not a valid header value"))?;
                 value.set_sensitive(true);

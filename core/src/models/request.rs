@@ -128,7 +128,7 @@ impl TransactionRequest {
     }
 }
 
-fn is_currency_code(code: &str) -> bool {
+pub(super) fn is_currency_code(code: &str) -> bool {
     code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
 }
 
@@ -137,10 +137,14 @@ fn validate_payment(path: &str, payment: &Payment, errors: &mut Vec<FieldError>)
         errors.push(FieldError::new(format!("{path}.{field}"), message));
     };
 
-    if payment
-        .description
-        .as_deref()
-        .is_none_or(|d| d.trim().is_empty())
+    // A payment made of items needs neither description nor price: Paysera's PHP library
+    // (`Mapper::encodePayment`) requires them only "if items are not set".
+    let has_items = payment.items.as_ref().is_some_and(|i| !i.is_empty());
+    if !has_items
+        && payment
+            .description
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty())
     {
         error("description", "description is required".to_owned());
     }
@@ -148,6 +152,7 @@ fn validate_payment(path: &str, payment: &Payment, errors: &mut Vec<FieldError>)
     // The scale of price_decimal depends on the currency, so exactness and
     // agreement with price are only checked once the currency is usable.
     let exponent = match payment.currency.as_deref() {
+        None if has_items => None,
         None => {
             error("currency", "currency is required".to_owned());
             None
@@ -165,6 +170,7 @@ fn validate_payment(path: &str, payment: &Payment, errors: &mut Vec<FieldError>)
     };
 
     match (payment.price, &payment.price_decimal) {
+        (None, None) if has_items => {}
         (None, None) => error(
             "price",
             "either price (integer minor units) or price_decimal is required".to_owned(),
@@ -239,6 +245,7 @@ fn validate_payment(path: &str, payment: &Payment, errors: &mut Vec<FieldError>)
             format!("freeze_until must be a Unix time in seconds, got {until}"),
         );
     }
+    super::items::validate_items(path, payment, exponent, errors);
 }
 
 fn validate_reserve(reserve: &Reserve, errors: &mut Vec<FieldError>) {

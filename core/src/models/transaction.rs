@@ -100,9 +100,9 @@ pub struct Payment {
         deserialize_with = "super::php::map"
     )]
     pub parameters: Option<Map<String, Value>>,
-    /// Line items.
+    /// Line items; a payment may be made of items alone (its price is then their total).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub items: Option<Vec<Value>>,
+    pub items: Option<Vec<super::Item>>,
     /// Beneficiary other than the project's wallet.
     #[serde(
         default,
@@ -142,14 +142,15 @@ impl Payment {
     }
 
     /// The amount, from `price` or else `price_decimal` scaled by the
-    /// currency's exponent; `None` when neither is present.
+    /// currency's exponent, or else the items' total ([`Payment::items_total`]); `None` when
+    /// there is none of these.
     ///
     /// When both are present `price` wins: it is the integer Paysera keeps.
     pub fn money(&self) -> Result<Option<Money>, AmountError> {
         let amount = match (self.price, &self.price_decimal) {
             (Some(price), _) => Amount::Minor(price),
             (None, Some(decimal)) => Amount::Decimal(decimal),
-            (None, None) => return Ok(None),
+            (None, None) => return self.items_total(),
         };
         let Some(currency) = &self.currency else {
             return Err(AmountError::MissingCurrency {

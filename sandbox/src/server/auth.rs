@@ -6,6 +6,7 @@ use paysera_scanpay::mac::{MacHeader, body_hash, form_urlencode, normalized_stri
 use serde_json::json;
 
 use super::Outcome;
+use super::scope::Caller;
 use crate::RateLimit;
 use crate::shared::{Shared, lock};
 use crate::state::ApiFailure;
@@ -39,14 +40,15 @@ pub(super) fn rate_limit(shared: &Shared, client_id: &str) -> Option<Outcome> {
     None
 }
 
-/// Checks the MAC the way Paysera does; returns the client id.
+/// Checks the MAC the way Paysera does; returns the client id with the project and location
+/// the call acts for (ext parameters).
 pub(super) fn authenticate(
     shared: &Shared,
     method: &Method,
     headers: &HeaderMap,
     path_and_query: &str,
     body: &[u8],
-) -> Result<String, ApiFailure> {
+) -> Result<Caller, ApiFailure> {
     let unauthorized = |why: &str| ApiFailure::new(401, "unauthorized", why);
     let raw = headers
         .get(header::AUTHORIZATION)
@@ -124,7 +126,7 @@ pub(super) fn authenticate(
     ) {
         return Err(unauthorized("Nonce was already used"));
     }
-    Ok(mac.id)
+    Caller::new(mac.id, &ext)
 }
 
 fn split_host(h: &str) -> (String, Option<u16>) {

@@ -11,6 +11,7 @@ use paysera_scanpay::models::{ConfirmPrices, OrderRequest, TransactionRequest};
 use serde_json::{Value, json};
 
 use super::auth::{authenticate, rate_limit, rate_limited};
+use super::scope::Caller;
 use super::{Outcome, dropped_response, json_body, json_response, raw_response, to_value};
 use crate::JournalEntry;
 use crate::faults::FaultKind;
@@ -110,11 +111,11 @@ pub(super) async fn merchant(
     } else {
         match authenticate(shared, method, headers, path_and_query, body) {
             Err(f) => Outcome::fail(&f),
-            Ok(client_id) => match rate_limit(shared, &client_id) {
+            Ok(caller) => match rate_limit(shared, &caller.client_id) {
                 Some(o) => o,
                 None => {
                     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-                    match dispatch(shared, method, &segments, query, body, &client_id) {
+                    match dispatch(shared, method, &segments, query, body, &caller) {
                         Ok(v) => Outcome::ok(v),
                         Err(f) => Outcome::fail(&f),
                     }
@@ -231,13 +232,28 @@ fn dispatch(
     segments: &[&str],
     query: &str,
     body: &[u8],
-    client: &str,
+    caller: &Caller,
 ) -> Result<Value, ApiFailure> {
     let m = method.as_str();
     let rest = match segments {
         ["rest", "v1", rest @ ..] => rest,
         _ => return Err(ApiFailure::not_found("No such endpoint")),
     };
+    let client = caller.client_id.as_str();
+    // The project and location the call acts for, then the resource against them.
+    {
+        let w = shared.peek_world();
+        caller.check(&w)?;
+        match rest {
+            ["spot", id, ..] => {
+                if let Ok(id) = id.parse() {
+                    caller.spot(&w, id)?;
+                }
+            }
+            ["transaction", key, ..] => caller.transaction(&w, key)?,
+            _ => {}
+        }
+    }
     let value = match (m, rest) {
         ("GET", ["spots"]) => {
             let mut f = SpotFilter {
@@ -253,6 +269,7 @@ fn dispatch(
                     _ => {}
                 }
             }
+            caller.spots(&mut f)?;
             let page = shared.peek_world().list_spots(&f);
             to_value(&page)
         }
@@ -269,6 +286,7 @@ fn dispatch(
         ("GET", ["spot", id]) => to_value(&shared.peek_world().get_spot(spot_id(id)?)?),
         ("POST", ["spot", id, "order"]) => {
             let req: OrderRequest = json_body(body)?;
+            caller.transaction(&shared.peek_world(), &req.transaction_key)?;
             let (order, callbacks) = shared.world().create_order(client, spot_id(id)?, &req)?;
             shared.deliver(callbacks);
             to_value(&order)
@@ -280,7 +298,12 @@ fn dispatch(
         }
         ("POST", ["transaction"]) => {
             let req: TransactionRequest = json_body(body)?;
-            to_value(&shared.world().create_transaction(client, &req)?)
+            let mut world = shared.world();
+            let tx = world.create_transaction(client, &req)?;
+            match caller.location_id {
+                Some(l) => to_value(&world.bind_location(&tx.transaction_key, l)),
+                None => to_value(&tx),
+            }
         }
         ("GET", ["transaction", key]) => {
             to_value(&shared.peek_world().get_transaction(client, key)?)
@@ -325,6 +348,7 @@ fn dispatch(
                     _ => {}
                 }
             }
+            caller.transactions(&mut f)?;
             let page = shared.peek_world().list_transactions(client, &f);
             to_value(&page)
         }

@@ -5,6 +5,7 @@
 mod auth;
 mod control;
 mod merchant;
+mod scope;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

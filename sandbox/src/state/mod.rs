@@ -308,6 +308,11 @@ impl World {
         self.spots.values()
     }
 
+    /// Whether the location exists (it was given place info or has spots).
+    pub fn has_location(&self, id: u64) -> bool {
+        self.locations.contains_key(&id)
+    }
+
     pub fn peek_spot(&self, id: u64) -> Option<&Spot> {
         self.spots.get(&id)
     }
@@ -404,6 +409,16 @@ impl World {
             )));
         }
         let location = spot.location_id();
+        if let Some(bound) = rec.tx.location_id
+            && location != Some(bound)
+        {
+            return Err(ApiFailure::invalid_parameter(
+                "transaction_key",
+                format!(
+                    "Transaction {key} was created for location {bound}; spot {spot_id} is elsewhere"
+                ),
+            ));
+        }
         let order = Order {
             id: self.next_order,
             transaction_key: key.to_owned(),

@@ -1,8 +1,9 @@
 //! The merchant's transaction endpoints: create, read, list, confirm, revoke.
 
 use paysera_scanpay::models::{
-    ConfirmPrices, OrderStatus, Payment, PaymentStatus, Reserve, Transaction, TransactionList,
-    TransactionRequest, TransactionStatus, currency_exponent, is_iso_4217_currency,
+    ConfirmPrices, DecimalAmount, Item, OrderStatus, Payment, PaymentStatus, Reserve, Transaction,
+    TransactionList, TransactionRequest, TransactionStatus, currency_exponent,
+    is_iso_4217_currency,
 };
 use serde_json::Map;
 
@@ -28,13 +29,16 @@ impl World {
             .payments
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| {
-                let code = p.currency.as_deref()?;
-                (!is_iso_4217_currency(code)).then(|| {
-                    (
-                        format!("payments[{i}].currency"),
-                        format!("{code:?} is not an ISO 4217 currency code"),
-                    )
+            .flat_map(|(i, p)| {
+                let items = p.items.iter().flatten().enumerate();
+                let codes = std::iter::once((format!("payments[{i}].currency"), &p.currency))
+                    .chain(items.map(move |(j, item)| {
+                        (format!("payments[{i}].items[{j}].currency"), &item.currency)
+                    }));
+                codes.filter_map(|(field, code)| {
+                    let code = code.as_deref()?;
+                    (!is_iso_4217_currency(code))
+                        .then(|| (field, format!("{code:?} is not an ISO 4217 currency code")))
                 })
             })
             .collect();
@@ -45,11 +49,10 @@ impl World {
         let key = paysera_scanpay::mac::random_alphanumeric(20);
         let mut payments = Vec::with_capacity(req.payments.len());
         for p in &req.payments {
-            let currency = p.currency.clone().unwrap_or_default();
-            let exponent = currency_exponent(&currency);
-            // validate() guarantees an exact amount in a valid currency.
-            let price = match p.money() {
-                Ok(Some(m)) => m.amount,
+            // validate() guarantees an exact amount in a valid currency; a payment of items
+            // alone costs their total, in their currency.
+            let (price, currency) = match p.money() {
+                Ok(Some(m)) => (m.amount, m.currency),
                 _ => {
                     return Err(ApiFailure::invalid_parameter(
                         "payments",
@@ -65,6 +68,7 @@ impl World {
                 (None, None, Some(until)) => Reserve::until(until.as_i64().unwrap_or(0)),
                 (None, None, None) => Reserve::for_seconds(0),
             };
+            let exponent = currency_exponent(&currency);
             let id = self.next_payment;
             self.next_payment += 1;
             payments.push(Payment {
@@ -74,10 +78,8 @@ impl World {
                 status: Some(PaymentStatus::New),
                 cancelable: Some(false),
                 price: Some(price),
-                currency: Some(currency),
-                price_decimal: Some(paysera_scanpay::models::DecimalAmount::from_minor_units(
-                    price, exponent,
-                )),
+                currency: Some(currency.clone()),
+                price_decimal: Some(DecimalAmount::from_minor_units(price, exponent)),
                 freeze: Some(freeze.clone()),
                 // freeze_for is hours: shown only when the freeze is a whole number of them.
                 freeze_for: freeze
@@ -86,7 +88,12 @@ impl World {
                     .map(|s| s / 3600),
                 description: p.description.clone(),
                 parameters: p.parameters.clone(),
-                items: p.items.clone(),
+                items: p.items.as_ref().map(|items| {
+                    items
+                        .iter()
+                        .map(|item| priced_item(item, &currency, exponent))
+                        .collect()
+                }),
                 beneficiary: p.beneficiary.clone(),
                 purpose: p.purpose.clone(),
                 ..Default::default()
@@ -130,6 +137,14 @@ impl World {
         );
         self.order.push(key);
         Ok(tx)
+    }
+
+    /// Binds a new transaction to the location it was created for (the `location_id` ext
+    /// parameter): it may then be ordered only on that location's spots.
+    pub(crate) fn bind_location(&mut self, key: &str, location_id: u64) -> Transaction {
+        let rec = self.transactions.get_mut(key).expect("just created");
+        rec.tx.location_id = Some(location_id);
+        rec.tx.clone()
     }
 
     pub fn get_transaction(&self, client_id: &str, key: &str) -> Result<Transaction, ApiFailure> {
@@ -257,5 +272,25 @@ impl World {
             )));
         }
         Ok(self.finish(key, TransactionStatus::Revoked, PaymentStatus::Revoked))
+    }
+}
+
+/// An item as Paysera answers it: unit and total price both in minor units and as decimals, its
+/// currency and quantity spelled out.
+fn priced_item(item: &Item, currency: &str, exponent: u32) -> Item {
+    let quantity = item.quantity.unwrap_or(1);
+    // validate() checked the amounts; an unreadable one is left as sent.
+    let Ok(Some(total)) = item.total(Some(currency)) else {
+        return item.clone();
+    };
+    let unit = total.amount / quantity.max(1);
+    Item {
+        price: Some(unit),
+        price_decimal: Some(DecimalAmount::from_minor_units(unit, exponent)),
+        currency: Some(currency.to_owned()),
+        quantity: Some(quantity),
+        total_price: Some(total.amount),
+        total_price_decimal: Some(DecimalAmount::from_minor_units(total.amount, exponent)),
+        ..item.clone()
     }
 }

@@ -31,6 +31,7 @@ import {
   type ResponseEvent,
   type RetryEvent,
   type EventKind,
+  type Item,
   type Money,
   type Order,
   type QrCodeInfo,
@@ -95,6 +96,11 @@ export async function everything(): Promise<void> {
     reserve: { for: 600 },
   };
   const tx: Transaction = await client.createTransaction(request);
+  // A payment of items alone; the MAC ext parameters of one call.
+  const items: Item[] = [{ title: 'Tea', price: 250, currency: 'EUR', quantity: 2 }];
+  await client.createTransaction({ payments: [{ items }] }, { ext: { projectId: 1, locationId: 2 } });
+  const found: Transaction[] = await client.findTransactions('orderid', 1, { from: 0 });
+  console.log(found.length);
   const cents: number | undefined = tx.payments?.[0]?.price;
   const order: Order = await client.createSpotOrder(one.id, tx.transaction_key);
   sandbox.confirm(tx.transaction_key);
