@@ -79,6 +79,8 @@ pub struct CashierOptions {
     pub page_size: Option<u32>,
     pub concurrency: Option<u32>,
     pub location_id: Option<Either3<f64, BigInt, String>>,
+    pub event_retry_ms: Option<u32>,
+    pub event_retry_max_ms: Option<u32>,
     /// A `FileStore` log at this path; in memory when absent.
     pub store_file: Option<String>,
 }
@@ -91,6 +93,8 @@ fn config(o: CashierOptions) -> Result<EngineConfig> {
     c.customer_timeout = o.customer_timeout_ms.map_or(c.customer_timeout, ms);
     c.page_size = o.page_size.unwrap_or(c.page_size);
     c.concurrency = o.concurrency.map_or(c.concurrency, |n| n as usize);
+    c.event_retry = o.event_retry_ms.map_or(c.event_retry, ms);
+    c.event_retry_max = o.event_retry_max_ms.map_or(c.event_retry_max, ms);
     c.location_id = o
         .location_id
         .map(|id| convert::id(id, "locationId"))
@@ -184,5 +188,11 @@ impl Cashier {
     #[napi(ts_return_type = "any[]")]
     pub fn records(&self) -> Result<Value> {
         convert::to_js(&self.engine.records())
+    }
+
+    /// Events `onEvent` has not acknowledged yet, oldest first.
+    #[napi(ts_return_type = "any[]")]
+    pub fn undelivered(&self) -> Result<Value> {
+        convert::to_js(&self.engine.undelivered())
     }
 }

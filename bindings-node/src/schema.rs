@@ -37,6 +37,12 @@ pub const DEFAULT_CUSTOMER_TIMEOUT_MS: u32 = d::DEFAULT_CUSTOMER_TIMEOUT.as_mill
 /// Spots the cashier handles in parallel within a tick.
 #[napi]
 pub const DEFAULT_CONCURRENCY: u32 = d::DEFAULT_CONCURRENCY as u32;
+/// First pause before a failed event is delivered again, in milliseconds.
+#[napi]
+pub const DEFAULT_EVENT_RETRY_MS: u32 = d::DEFAULT_EVENT_RETRY.as_millis() as u32;
+/// Longest pause between two deliveries of a failing event, in milliseconds.
+#[napi]
+pub const DEFAULT_EVENT_RETRY_MAX_MS: u32 = d::DEFAULT_EVENT_RETRY_MAX.as_millis() as u32;
 
 /// The wire contract: `paysera_scanpay::schema::export()`.
 #[napi(ts_return_type = "Record<string, any>")]

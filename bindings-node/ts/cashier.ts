@@ -29,17 +29,36 @@ export interface Money {
 
 /** One event of the cashier, with the core's wire names. */
 export interface Event {
-  /** Stable across retries and restarts, `{reference}:{kind}`: de-duplicate on it. */
+  /** Stable across retries and restarts, `{reference}:{kind}`: de-duplicate on it (an event may
+   * be delivered more than once). */
   id: string;
   kind: EventKind;
   spot_id: number;
+  /** The spot's location, when known. */
+  location_id: number | null;
   transaction_key: string | null;
   /** The check-in's reference, also in each payment's `parameters.scanpay_reference`. */
   reference: string;
   /** Charged (`paid`) or asked (`order_created`). */
   amounts: Money[];
+  /** The payments' `parameters` as `price` set them (e.g. `orderid`), merged, with
+   * `scanpay_reference`; empty for an `error` event of a spot not priced yet. */
+  parameters: Record<string, unknown>;
   /** What went wrong, for `error` events. */
   message: string | null;
+}
+
+/** An event `onEvent` has not acknowledged yet, as the store keeps it. */
+export interface UndeliveredEvent {
+  event: Event;
+  /** Order of recording; a spot's events are delivered in this order. */
+  seq: number;
+  /** Failed deliveries so far. */
+  attempts: number;
+  /** Why the last delivery failed. */
+  last_error: string | null;
+  /** Unix milliseconds before which it is not retried. */
+  next_attempt_at_ms: number;
 }
 
 /** What one tick did. */
@@ -55,6 +74,7 @@ export interface TickReport {
 export interface CashierRecord {
   reference: string;
   spot_id: number;
+  location_id: number | null;
   stage: 'creating' | 'created' | 'ordering' | 'ordered' | 'confirming' | 'revoking' | 'closing';
   /** For `closing`: how the check-in ended. */
   outcome?: 'paid' | 'rejected' | 'expired' | 'failed';
@@ -63,7 +83,9 @@ export interface CashierRecord {
   started_at: number;
   ordered_at: number | null;
   amounts: Money[];
-  /** Event kinds already handed to `onEvent`. */
+  /** The payments' `parameters`, merged. */
+  parameters: Record<string, unknown>;
+  /** Event kinds already recorded for delivery (see `undelivered()`). */
   delivered: string[];
 }
 
@@ -74,8 +96,10 @@ export interface CashierOptions {
   /** The payments for a waiting spot (as `createTransaction` takes them), or null/undefined to
    * leave it alone for now (asked again next tick). */
   price(spot: Spot): Awaitable<readonly PaymentRequest[] | null | undefined>;
-  /** Called once per event; a returned Promise is awaited before that spot goes on. Events of
-   * different spots may overlap (`concurrency`). */
+  /** Called at least once per event: the event counts as delivered once this returns (or its
+   * Promise resolves); if it throws or rejects, it is delivered again on a later tick. A spot's
+   * events arrive in order; events of different spots may overlap (`concurrency`).
+   * De-duplicate on `event.id`. */
   onEvent(event: Event): unknown;
   /** Lower a reserved bill before confirming: `{ [paymentId]: { price, currency } }`, or
    * null/undefined to take it as reserved. */
@@ -96,6 +120,10 @@ export interface CashierOptions {
   concurrency?: number;
   /** Only this location's spots (default: all). */
   locationId?: Id;
+  /** First pause before an event whose `onEvent` failed is delivered again; it doubles, with
+   * jitter, up to `eventRetryMaxMs`. Defaults 1 000 and 60 000. */
+  eventRetryMs?: number;
+  eventRetryMaxMs?: number;
 }
 
 type Reply = { ok: unknown } | { error: string };
@@ -135,7 +163,8 @@ function storeFile(store: CashierOptions['store']): string | undefined {
 /**
  * The Scan and Pay cashier over a `Client`. Its work (requests, store writes, the loop) runs on
  * the Rust core's threads; only your `price`, `onEvent` and `adjust` run on the event loop. A
- * handler that throws or rejects is reported as an `error` event and the cashier carries on.
+ * handler that throws or rejects is reported as an `error` event and the cashier carries on; an
+ * `onEvent` that fails gets the event again on a later tick (at least once, in order per spot).
  */
 export class Cashier {
   readonly #native: native.Cashier;
@@ -161,6 +190,8 @@ export class Cashier {
             pageSize: o.pageSize,
             concurrency: o.concurrency,
             locationId: o.locationId,
+            eventRetryMs: o.eventRetryMs,
+            eventRetryMaxMs: o.eventRetryMaxMs,
             storeFile: file,
           },
         ),
@@ -212,5 +243,11 @@ export class Cashier {
   /** Check-ins in progress, as the store keeps them. */
   records(): CashierRecord[] {
     return sync(() => this.#native.records());
+  }
+
+  /** Events `onEvent` has not acknowledged yet (it threw, or was not called yet), oldest first,
+   * with their failed `attempts`, `last_error` and `next_attempt_at_ms`. */
+  undelivered(): UndeliveredEvent[] {
+    return sync(() => this.#native.undelivered());
   }
 }

@@ -24,3 +24,8 @@ export const DEFAULT_REQUESTS_PER_MINUTE: number = native.DEFAULT_REQUESTS_PER_M
 export const DEFAULT_CUSTOMER_TIMEOUT_MS: number = native.DEFAULT_CUSTOMER_TIMEOUT_MS;
 /** Spots the cashier handles at once (`CashierOptions.concurrency`): 8. */
 export const DEFAULT_CONCURRENCY: number = native.DEFAULT_CONCURRENCY;
+/** First pause before an event whose `onEvent` failed is delivered again
+ * (`CashierOptions.eventRetryMs`): 1 000. */
+export const DEFAULT_EVENT_RETRY_MS: number = native.DEFAULT_EVENT_RETRY_MS;
+/** Longest pause between two deliveries of a failing event (`eventRetryMaxMs`): 60 000. */
+export const DEFAULT_EVENT_RETRY_MAX_MS: number = native.DEFAULT_EVENT_RETRY_MAX_MS;

@@ -4,13 +4,15 @@
  */
 export { verifyCallback, verifyCallbackEvent, parseCallbackForm } from './callback';
 export { Cashier } from './cashier';
-export type { Awaitable, CashierOptions, CashierRecord, Event, EventKind, Money, TickReport } from './cashier';
+export type { Awaitable, CashierOptions, CashierRecord, Event, EventKind, Money, TickReport, UndeliveredEvent } from './cashier';
 export { Client, DEFAULT_BASE_URL, PRODUCTION_BASE_URL, SANDBOX_BASE_URL } from './client';
 export type { CallOptions, ClientOptions, ConfirmOptions, ListSpotsOptions, ListTransactionsOptions } from './client';
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_CUSTOMER_TIMEOUT_MS,
+  DEFAULT_EVENT_RETRY_MAX_MS,
+  DEFAULT_EVENT_RETRY_MS,
   DEFAULT_PAGE_SIZE,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_REQUESTS_PER_MINUTE,

@@ -273,7 +273,7 @@ impl NativeCashier {
 impl NativeCashier {
     /// `store`: a `FileStore` log at this path, or `None` for memory.
     #[new]
-    #[pyo3(signature = (client, store, adjust, poll_interval, requests_per_minute, customer_timeout, page_size, concurrency, location_id = None))]
+    #[pyo3(signature = (client, store, adjust, poll_interval, requests_per_minute, customer_timeout, page_size, concurrency, event_retry, event_retry_max, location_id = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -285,6 +285,8 @@ impl NativeCashier {
         customer_timeout: f64,
         page_size: u32,
         concurrency: usize,
+        event_retry: f64,
+        event_retry_max: f64,
         location_id: Option<u64>,
     ) -> PyResult<Self> {
         let config = EngineConfig {
@@ -294,6 +296,8 @@ impl NativeCashier {
             page_size,
             concurrency,
             location_id,
+            event_retry: seconds("event_retry", event_retry)?,
+            event_retry_max: seconds("event_retry_max", event_retry_max)?,
         };
         let store = open_store(store).map_err(|e| error(py, &e))?;
         let current = build(py, client.get().client(py)?, &store, &config, adjust)?;
@@ -363,5 +367,10 @@ impl NativeCashier {
     /// Check-ins in progress, as the store keeps them.
     fn records(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         to_py(py, &self.engine().records())
+    }
+
+    /// Events the handler has not acknowledged yet, oldest first.
+    fn undelivered(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(py, &self.engine().undelivered())
     }
 }

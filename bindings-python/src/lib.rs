@@ -90,6 +90,11 @@ fn add_defaults(m: &Bound<'_, PyModule>) -> PyResult<()> {
         d::DEFAULT_CUSTOMER_TIMEOUT.as_secs_f64(),
     )?;
     m.add("DEFAULT_CONCURRENCY", d::DEFAULT_CONCURRENCY)?;
+    m.add("DEFAULT_EVENT_RETRY", d::DEFAULT_EVENT_RETRY.as_secs_f64())?;
+    m.add(
+        "DEFAULT_EVENT_RETRY_MAX",
+        d::DEFAULT_EVENT_RETRY_MAX.as_secs_f64(),
+    )?;
     Ok(())
 }
 

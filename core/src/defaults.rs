@@ -40,6 +40,11 @@ pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 60;
 pub const DEFAULT_CUSTOMER_TIMEOUT: Duration = Duration::from_secs(300);
 /// Spots the cashier handles in parallel within a tick.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// First pause before the cashier hands a failed event to the handler again; it doubles with
+/// each failure (with jitter) up to [`DEFAULT_EVENT_RETRY_MAX`].
+pub const DEFAULT_EVENT_RETRY: Duration = Duration::from_secs(1);
+/// Longest pause between two deliveries of a failing event.
+pub const DEFAULT_EVENT_RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// The page-size rule, written once: `size` must be within
 /// [`MIN_PAGE_SIZE`]`..=`[`MAX_PAGE_SIZE`]. `what` names the argument in the error.
@@ -78,6 +83,8 @@ mod tests {
         assert_eq!(c.customer_timeout, DEFAULT_CUSTOMER_TIMEOUT);
         assert_eq!(c.page_size, DEFAULT_PAGE_SIZE);
         assert_eq!(c.concurrency, DEFAULT_CONCURRENCY);
+        assert_eq!(c.event_retry, DEFAULT_EVENT_RETRY);
+        assert_eq!(c.event_retry_max, DEFAULT_EVENT_RETRY_MAX);
         assert_eq!(c.location_id, None);
     }
 

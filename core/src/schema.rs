@@ -26,7 +26,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::defaults;
-use crate::engine::{Event, EventKind, Record, TickReport};
+use crate::engine::{Event, EventKind, Record, TickReport, UndeliveredEvent};
 use crate::models::{
     Allowance, AllowanceLimit, AllowanceStatus, CallbackEvent, CallbackUri, CheckIn, DecimalAmount,
     Item, Metadata, Money, Order, OrderStatus, Payment, PaymentStatus, PlaceInfo, Reserve, Spot,
@@ -94,6 +94,8 @@ fn constants() -> Value {
         "DEFAULT_REQUESTS_PER_MINUTE": defaults::DEFAULT_REQUESTS_PER_MINUTE,
         "DEFAULT_CUSTOMER_TIMEOUT": defaults::DEFAULT_CUSTOMER_TIMEOUT.as_secs_f64(),
         "DEFAULT_CONCURRENCY": defaults::DEFAULT_CONCURRENCY,
+        "DEFAULT_EVENT_RETRY": defaults::DEFAULT_EVENT_RETRY.as_secs_f64(),
+        "DEFAULT_EVENT_RETRY_MAX": defaults::DEFAULT_EVENT_RETRY_MAX.as_secs_f64(),
     })
 }
 
@@ -245,6 +247,7 @@ wire_named!("ref":
     Money => "Money",
     AllowanceLimit => "AllowanceLimit", Validity => "Validity", Allowance => "Allowance",
     TransactionAllowance => "TransactionAllowance", Transaction => "Transaction", Event => "Event",
+    UndeliveredEvent => "UndeliveredEvent",
 );
 
 /// The wire description of a struct field's type, found from an accessor (no value needed).
@@ -471,10 +474,22 @@ fn types() -> Vec<TypeSpec> {
                 id: required,
                 kind: required,
                 spot_id: required,
+                location_id: nullable,
                 transaction_key: nullable,
                 reference: required,
                 amounts: required,
+                parameters: required,
                 message: nullable,
+            }
+        ),
+        model!(
+            "UndeliveredEvent",
+            UndeliveredEvent {
+                event: required,
+                seq: required,
+                attempts: required,
+                last_error: nullable,
+                next_attempt_at_ms: required,
             }
         ),
         model!(
@@ -498,11 +513,13 @@ fn record() -> TypeSpec {
         let Record {
             reference: _,
             spot_id: _,
+            location_id: _,
             stage: _,
             transaction_key: _,
             started_at: _,
             ordered_at: _,
             amounts: _,
+            parameters: _,
             delivered: _,
         } = value;
     }
@@ -521,6 +538,11 @@ fn record() -> TypeSpec {
                 "spot_id",
                 field_type(|r: &Record| &r.spot_id),
                 Presence::Required,
+            ),
+            field(
+                "location_id",
+                field_type(|r: &Record| &r.location_id),
+                Presence::Nullable,
             ),
             field("stage", (stage, false), Presence::Required),
             field("outcome", (outcome, true), Presence::Optional),
@@ -542,6 +564,11 @@ fn record() -> TypeSpec {
             field(
                 "amounts",
                 field_type(|r: &Record| &r.amounts),
+                Presence::Required,
+            ),
+            field(
+                "parameters",
+                field_type(|r: &Record| &r.parameters),
                 Presence::Required,
             ),
             field(

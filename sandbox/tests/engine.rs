@@ -37,6 +37,9 @@ fn config() -> EngineConfig {
         page_size: 50,
         concurrency: 8,
         location_id: None,
+        // A failed event is retried on the next tick.
+        event_retry: Duration::ZERO,
+        event_retry_max: Duration::ZERO,
     }
 }
 
@@ -93,7 +96,8 @@ async fn rejection_walkaway_and_raising_handler() {
     let b = sb.create_spot(1, "b", PlaceInfo::default()).unwrap();
     let seen: Events = Default::default();
     let seen2 = seen.clone();
-    // A handler that raises on order_created: the engine reports it and carries on.
+    // A handler that raises on each spot's first order_created: the engine reports it, carries
+    // on, and delivers it again on the next tick, before anything later for that spot.
     struct Raising(Events);
     impl Merchant for Raising {
         fn price(
@@ -107,9 +111,11 @@ async fn rejection_walkaway_and_raising_handler() {
             &self,
             e: Event,
         ) -> futures_util::future::BoxFuture<'static, Result<(), String>> {
-            self.0.lock().unwrap().push(e.clone());
+            let mut seen = self.0.lock().unwrap();
+            let first = !seen.iter().any(|s| s.id == e.id);
+            seen.push(e.clone());
             Box::pin(async move {
-                if e.kind == EventKind::OrderCreated {
+                if e.kind == EventKind::OrderCreated && first {
                     Err("kitchen printer offline".into())
                 } else {
                     Ok(())
@@ -155,13 +161,26 @@ async fn rejection_walkaway_and_raising_handler() {
             )
         })
         .collect();
+    assert_eq!(engine.undelivered().len(), 2);
+    assert_eq!(engine.undelivered()[0].attempts, 1);
     sb.reject(&keys[&a.id]).unwrap();
     let report = engine.run_once().await.unwrap();
     let kinds: Vec<(u64, EventKind)> = report.events.iter().map(|e| (e.spot_id, e.kind)).collect();
+    // The failed order_created events first (in either order), then a's outcome.
+    let mut first: Vec<u64> = kinds[..2]
+        .iter()
+        .filter(|(_, kind)| *kind == EventKind::OrderCreated)
+        .map(|(spot, _)| *spot)
+        .collect();
+    first.sort();
+    let mut both = vec![a.id, b.id];
+    both.sort();
+    assert_eq!(first, both, "{kinds:?}");
     assert_eq!(
-        kinds,
+        kinds[2..],
         [(a.id, EventKind::Rejected), (a.id, EventKind::SpotClosed)]
     );
+    assert!(engine.undelivered().is_empty());
     // b's customer walks away; after the timeout the order is revoked and the spot freed.
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let report = engine.run_once().await.unwrap();
@@ -358,6 +377,7 @@ async fn chaos_200_tables_faults_and_restarts() {
         customer_confirms.extend(customers_act(&sb, &mut decided, &mut violations));
         let done = sb.spots().iter().all(|s| s.status == SpotStatus::Closed)
             && engine.records().is_empty()
+            && engine.undelivered().is_empty()
             && round > 8;
         if done {
             break;

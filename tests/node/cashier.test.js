@@ -60,9 +60,11 @@ test('happy path: scan, order, the customer confirms, paid and the spot is freed
     id: `${event.reference}:order_created`,
     kind: 'order_created',
     spot_id: spot.id,
+    location_id: 1,
     transaction_key: tx.transaction_key,
     reference: event.reference,
     amounts: [{ price: 1299, currency: 'EUR' }],
+    parameters: { scanpay_reference: event.reference },
     message: null,
   });
   expect(tx.payments[0].parameters.scanpay_reference).toBe(event.reference);
@@ -141,6 +143,7 @@ test('handlers that throw are reported as error events and the cashier carries o
   sandbox.scan(b.id);
   let priceFailures = 0;
   const seen = [];
+  let paidFailures = 0;
   const { cashier: c } = cashier({
     price(spot) {
       if (spot.identifier === 'b' && priceFailures++ === 0) throw new TypeError('menu not loaded');
@@ -148,10 +151,13 @@ test('handlers that throw are reported as error events and the cashier carries o
     },
     onEvent(event) {
       seen.push(event);
-      if (event.kind === 'order_created') throw new Error('kitchen printer offline');
-      if (event.kind === 'paid') return Promise.reject(new Error('accounting is down'));
+      if (event.kind === 'order_created' && event.spot_id === a.id) throw new Error('kitchen printer offline');
+      if (event.kind === 'paid' && paidFailures++ === 0) return Promise.reject(new Error('accounting is down'));
       return undefined;
     },
+    // A failed event is retried on the next tick.
+    eventRetryMs: 0,
+    eventRetryMaxMs: 0,
   });
 
   const first = await c.runOnce();
@@ -165,20 +171,35 @@ test('handlers that throw are reported as error events and the cashier carries o
   expect(seen.filter((e) => e.kind === 'error').map((e) => e.spot_id).sort((x, y) => x - y)).toEqual(
     [a.id, b.id].sort((x, y) => x - y),
   );
+  expect(c.undelivered()).toMatchObject([
+    { event: { kind: 'order_created', spot_id: a.id }, attempts: 1, last_error: 'kitchen printer offline' },
+  ]);
   const second = await c.runOnce();
   expect(kinds(second.events.filter((e) => e.kind !== 'error'))).toEqual([[b.id, 'order_created']]);
 
   for (const tx of sandbox.transactions()) sandbox.confirm(tx.transaction_key);
   const third = await c.runOnce();
+  // Both paid and freed; b's paid handler fails once, and a's events wait behind its failing
+  // order_created.
   const done = third.events.filter((e) => e.kind !== 'error');
-  expect(done.map((e) => e.kind).sort()).toEqual(['paid', 'paid', 'spot_closed', 'spot_closed']);
+  expect(done).toEqual([]);
   expect(third.events.filter((e) => e.kind === 'error').map((e) => e.message)).toEqual([
-    'event handler failed on paid: accounting is down',
+    'event handler failed on order_created: kitchen printer offline',
     'event handler failed on paid: accounting is down',
   ]);
   expect(sandbox.transactions().every((t) => t.status === 'confirmed')).toBe(true);
   expect(sandbox.spots().every((s) => s.status === 'closed')).toBe(true);
   expect(c.records()).toEqual([]);
+  const fourth = await c.runOnce();
+  expect(kinds(fourth.events.filter((e) => e.kind !== 'error'))).toEqual([
+    [b.id, 'paid'],
+    [b.id, 'spot_closed'],
+  ]);
+  expect(c.undelivered().map((u) => [u.event.spot_id, u.event.kind])).toEqual([
+    [a.id, 'order_created'],
+    [a.id, 'paid'],
+    [a.id, 'spot_closed'],
+  ]);
 });
 
 test('payments the core cannot accept are an error event, not a crash', async () => {

@@ -16,6 +16,7 @@ const shown = {
   'tests/node/examples/signing.test.js': 'docs/node.md',
   'tests/node/examples/till.js': 'docs/cashier.md',
   'tests/node/examples/till.test.js': 'docs/cashier.md',
+  'tests/node/examples/paid-once.js': 'docs/cashier.md', // run by examples/paid-once.test.js
   'tests/node/examples/callback-keys.js': 'docs/going-live.md', // run by callback-keys.test.js
   'tests/node/global/setup.js': 'docs/sandbox.md', // jest --config tests/node/global/jest.config.js
   'tests/node/global/teardown.js': 'docs/sandbox.md',

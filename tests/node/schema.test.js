@@ -181,6 +181,8 @@ describe('defaults come from the core', () => {
     ['DEFAULT_REQUESTS_PER_MINUTE', c.DEFAULT_REQUESTS_PER_MINUTE],
     ['DEFAULT_CUSTOMER_TIMEOUT_MS', c.DEFAULT_CUSTOMER_TIMEOUT * 1000],
     ['DEFAULT_CONCURRENCY', c.DEFAULT_CONCURRENCY],
+    ['DEFAULT_EVENT_RETRY_MS', c.DEFAULT_EVENT_RETRY * 1000],
+    ['DEFAULT_EVENT_RETRY_MAX_MS', c.DEFAULT_EVENT_RETRY_MAX * 1000],
   ])('%s', (name, value) => {
     expect(pkg[name]).toBe(value);
     expect(native[name]).toBe(value);

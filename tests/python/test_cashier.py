@@ -85,9 +85,11 @@ def test_happy_path(sandbox: Sandbox, client: Client, caplog: pytest.LogCaptureF
         "id": f"{event.reference}:order_created",
         "kind": "order_created",
         "spot_id": spot.id,
+        "location_id": 1,
         "transaction_key": tx.transaction_key,
         "reference": event.reference,
         "amounts": [{"price": 1299, "currency": "EUR"}],
+        "parameters": {"scanpay_reference": event.reference},
         "message": None,
     }
     assert event.amounts == [Money(1299, "EUR")] and event.message is None
@@ -239,7 +241,8 @@ def test_handlers_that_raise_become_error_events(
         if event.kind == "paid":
             raise ConnectionError("accounting is down")
 
-    c, _ = cashier(client, price=price, on_event=on_event)
+    # A failed event is retried on the next tick (event_retry=0).
+    c, _ = cashier(client, price=price, on_event=on_event, event_retry=0, event_retry_max=0)
     first = c.run_once()
     errors = [e for e in first.events if e.kind == "error"]
     assert sorted(e.message or "" for e in errors) == [
@@ -248,24 +251,27 @@ def test_handlers_that_raise_become_error_events(
     ]
     # Both failures reach the handler once, as error events; b is priced again next tick.
     assert sorted(e.spot_id for e in seen if e.kind == "error") == sorted([a.id, b.id])
+    [waiting] = c.undelivered()
+    assert (waiting.event.kind, waiting.event.spot_id, waiting.attempts) == ("order_created", a.id, 1)
+    assert waiting.last_error == "RuntimeError: kitchen printer offline"
     second = c.run_once()
-    assert kinds([e for e in second.events if e.kind != "error"]) == [(b.id, "order_created")]
+    # a's order_created keeps failing; b is ordered and its order_created fails too.
+    assert kinds([e for e in second.events if e.kind != "error"]) == []
+    assert sorted((u.event.spot_id, u.attempts) for u in c.undelivered()) == [(a.id, 2), (b.id, 1)]
 
     for tx in sandbox.transactions():
         sandbox.confirm(tx.transaction_key)
     third = c.run_once()
-    assert sorted(str(e.kind) for e in third.events if e.kind != "error") == [
-        "paid",
-        "paid",
-        "spot_closed",
-        "spot_closed",
-    ]
-    assert [e.message for e in third.events if e.kind == "error"] == [
-        "event handler failed on paid: ConnectionError: accounting is down"
-    ] * 2
+    # The money side goes on: both paid and freed. Their events wait behind order_created.
     assert all(t.status == "confirmed" for t in sandbox.transactions())
     assert all(s.status == "closed" for s in sandbox.spots())
     assert c.records() == []
+    assert [str(u.event.kind) for u in c.undelivered() if u.event.spot_id == a.id] == [
+        "order_created",
+        "paid",
+        "spot_closed",
+    ]
+    assert [e for e in third.events if e.kind != "error"] == []
     # Each failure is logged with its traceback.
     raised = [r for r in caplog.records if r.getMessage().startswith("cashier: the ")]
     assert {r.getMessage() for r in raised} == {

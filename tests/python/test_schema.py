@@ -23,6 +23,7 @@ PY_TYPES: Dict[str, type] = {
     "Event": cashier.Event,
     "TickReport": cashier.TickReport,
     "CashierRecord": cashier.CashierRecord,
+    "UndeliveredEvent": cashier.UndeliveredEvent,
 }
 #: Schema types with no class in Python, and why.
 NOT_IN_PYTHON = {

@@ -14,6 +14,7 @@ _LAZY = {
     "Event": "cashier",
     "EventKind": "cashier",
     "TickReport": "cashier",
+    "UndeliveredEvent": "cashier",
     "Client": "client",
     "AsyncClient": "client",
     "DEFAULT_BASE_URL": "client",

@@ -10,6 +10,7 @@ from .cashier import CashierRecord as CashierRecord
 from .cashier import Event as Event
 from .cashier import EventKind as EventKind
 from .cashier import TickReport as TickReport
+from .cashier import UndeliveredEvent as UndeliveredEvent
 from .client import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from .client import DEFAULT_CONNECT_TIMEOUT as DEFAULT_CONNECT_TIMEOUT
 from .client import DEFAULT_DEADLINE as DEFAULT_DEADLINE
@@ -125,6 +126,7 @@ __all__ = [
     "TransactionStatus",
     "TransactionType",
     "TransportError",
+    "UndeliveredEvent",
     "Validity",
     "parse_callback_form",
     "qr",

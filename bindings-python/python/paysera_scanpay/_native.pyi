@@ -8,6 +8,8 @@ __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_CUSTOMER_TIMEOUT",
     "DEFAULT_DEADLINE",
+    "DEFAULT_EVENT_RETRY",
+    "DEFAULT_EVENT_RETRY_MAX",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_REQUESTS_PER_MINUTE",
@@ -59,6 +61,8 @@ DEFAULT_POLL_INTERVAL: float
 DEFAULT_REQUESTS_PER_MINUTE: int
 DEFAULT_CUSTOMER_TIMEOUT: float
 DEFAULT_CONCURRENCY: int
+DEFAULT_EVENT_RETRY: float
+DEFAULT_EVENT_RETRY_MAX: float
 PRODUCTION_BASE_URL: str
 SANDBOX_BASE_URL: str
 SANDBOX_DEFAULT_PORT: int
@@ -207,6 +211,8 @@ class NativeCashier:
         customer_timeout: float,
         page_size: int,
         concurrency: int,
+        event_retry: float,
+        event_retry_max: float,
         location_id: Optional[int] = None,
     ) -> NativeCashier: ...
     def start(self, forever: bool) -> NativeRun: ...
@@ -214,6 +220,7 @@ class NativeCashier:
     @property
     def running(self) -> bool: ...
     def records(self) -> List[Dict[str, Any]]: ...
+    def undelivered(self) -> List[Dict[str, Any]]: ...
 
 @final
 class NativeSandbox:

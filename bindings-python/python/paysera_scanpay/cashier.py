@@ -8,8 +8,12 @@ core's threads. Your handlers run on the thread that runs the cashier (``Cashier
 event loop (``AsyncCashier``): the engine hands each call over and waits for the answer.
 
 A handler that raises is reported as an ``error`` event and the cashier carries on (a failing
-``price`` or ``adjust``, like a failed request, reaches ``on_event``; a failing ``on_event``
-reaches it once more, as an ``error`` event, and shows in ``run_once()``'s report).
+``price`` or ``adjust``, like a failed request, reaches ``on_event``). Events are delivered at
+least once: each is kept in the store until ``on_event`` returns without raising (for an
+``async def`` handler, until its coroutine completes), and delivered again on a later tick after
+a failure, with a growing pause (``event_retry`` seconds, doubling up to ``event_retry_max``),
+and after a restart over the same store. A spot's events arrive in order. ``undelivered()``
+lists what waits. De-duplicate on ``event.id``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import (
     Awaitable,
     Callable,
     Deque,
+    Dict,
     List,
     Mapping,
     Optional,
@@ -37,7 +42,7 @@ from typing import (
 from . import _native
 from .client import PaymentLike, _BaseClient
 from .errors import InvalidInputError
-from .models import Field, Model, Money, Spot, Transaction, WireEnum, _many
+from .models import Field, Model, Money, Spot, Transaction, WireEnum, _many, _one
 
 if TYPE_CHECKING:
     import asyncio
@@ -51,6 +56,7 @@ __all__ = [
     "Event",
     "EventKind",
     "TickReport",
+    "UndeliveredEvent",
 ]
 
 _log = logging.getLogger("paysera_scanpay")
@@ -86,17 +92,38 @@ class Event(Model):
     """One event of the cashier, with the core's wire names."""
 
     __slots__ = ()
-    #: Stable across retries and restarts, ``{reference}:{kind}``: de-duplicate on it.
+    #: Stable across retries and restarts, ``{reference}:{kind}``: de-duplicate on it (an
+    #: event may be delivered more than once).
     id: Field[str] = Field()
     kind: Field[EventKind] = Field(convert=EventKind)
     spot_id: Field[int] = Field()
+    #: The spot's location, when known.
+    location_id: Field[Optional[int]] = Field()
     transaction_key: Field[Optional[str]] = Field()
     #: The check-in's reference, also in each payment's ``parameters["scanpay_reference"]``.
     reference: Field[str] = Field()
     #: Charged (``paid``) or asked (``order_created``).
     amounts: Field[List[Money]] = Field(convert=_many(Money))
+    #: The payments' ``parameters`` as ``price`` set them (e.g. ``orderid``), merged, with
+    #: ``scanpay_reference``; empty for an ``error`` event of a spot not priced yet.
+    parameters: Field[Dict[str, Any]] = Field()
     #: What went wrong, for ``error`` events.
     message: Field[Optional[str]] = Field()
+
+
+class UndeliveredEvent(Model):
+    """An event ``on_event`` has not acknowledged yet, as the store keeps it."""
+
+    __slots__ = ()
+    event: Field[Event] = Field(convert=_one(Event))
+    #: Order of recording; a spot's events are delivered in this order.
+    seq: Field[int] = Field()
+    #: Failed deliveries so far.
+    attempts: Field[int] = Field()
+    #: Why the last delivery failed.
+    last_error: Field[Optional[str]] = Field()
+    #: Unix milliseconds before which it is not retried.
+    next_attempt_at_ms: Field[int] = Field()
 
 
 class TickReport(Model):
@@ -117,6 +144,7 @@ class CashierRecord(Model):
     __slots__ = ()
     reference: Field[str] = Field()
     spot_id: Field[int] = Field()
+    location_id: Field[Optional[int]] = Field()
     #: ``creating``, ``created``, ``ordering``, ``ordered``, ``confirming``, ``revoking`` or
     #: ``closing``.
     stage: Field[str] = Field()
@@ -127,7 +155,9 @@ class CashierRecord(Model):
     started_at: Field[int] = Field()
     ordered_at: Field[Optional[int]] = Field()
     amounts: Field[List[Money]] = Field(convert=_many(Money))
-    #: Event kinds already handed to ``on_event``.
+    #: The payments' ``parameters``, merged.
+    parameters: Field[Dict[str, Any]] = Field()
+    #: Event kinds already recorded for delivery (see ``Cashier.undelivered()``).
     delivered: Field[List[str]] = Field()
 
 
@@ -181,6 +211,8 @@ class _BaseCashier:
         page_size: int = _native.DEFAULT_PAGE_SIZE,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         location_id: Optional[int] = None,
+        event_retry: float = _native.DEFAULT_EVENT_RETRY,
+        event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
     ) -> None:
         if not isinstance(client, _BaseClient):
             raise TypeError("client must be a paysera_scanpay Client or AsyncClient")
@@ -208,6 +240,8 @@ class _BaseCashier:
             float(customer_timeout),
             page_size,
             concurrency,
+            float(event_retry),
+            float(event_retry_max),
             location_id,
         )
 
@@ -227,6 +261,12 @@ class _BaseCashier:
     def records(self) -> List[CashierRecord]:
         """Check-ins in progress, as the store keeps them (empty when all is settled)."""
         return [CashierRecord._from_wire(r) for r in self._native.records()]
+
+    def undelivered(self) -> List[UndeliveredEvent]:
+        """Events ``on_event`` has not acknowledged yet (it raised, or has not been called yet),
+        oldest first, with their failed ``attempts``, ``last_error`` and ``next_attempt_at_ms``.
+        Empty when every event was delivered."""
+        return [UndeliveredEvent._from_wire(e) for e in self._native.undelivered()]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(store={self._store!r}, running={self.running})"
@@ -264,7 +304,8 @@ class Cashier(_BaseCashier):
 
     ``price(spot)`` returns the payments for a waiting spot (``Payment`` objects or dicts with
     Paysera's names), or ``None`` to leave it for now (asked again next tick). ``on_event(event)``
-    is called once per ``Event``. ``adjust(transaction)``, optional, lowers a reserved bill
+    is called at least once per ``Event``: until it returns without raising (de-duplicate on
+    ``event.id``). ``adjust(transaction)``, optional, lowers a reserved bill
     before it is confirmed: ``{payment_id: {"price": cents, "currency": "EUR"}}`` or ``None``.
     Handlers are plain functions, called one at a time on the thread running the cashier.
 
@@ -273,7 +314,8 @@ class Cashier(_BaseCashier):
     ``poll_interval`` and ``customer_timeout`` are seconds; ``requests_per_minute`` is the
     budget every request shares (0: unlimited); ``page_size`` (1–200) sizes the two listings;
     ``concurrency`` spots are handled at once within a tick; ``location_id`` limits the cashier
-    to one location.
+    to one location. ``event_retry`` (seconds) is the first pause before an event whose
+    ``on_event`` raised is delivered again; it doubles, with jitter, up to ``event_retry_max``.
     """
 
     __slots__ = ()
@@ -292,6 +334,8 @@ class Cashier(_BaseCashier):
         page_size: int = _native.DEFAULT_PAGE_SIZE,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         location_id: Optional[int] = None,
+        event_retry: float = _native.DEFAULT_EVENT_RETRY,
+        event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
     ) -> None:
         super().__init__(
             client,
@@ -305,6 +349,8 @@ class Cashier(_BaseCashier):
             page_size=page_size,
             concurrency=concurrency,
             location_id=location_id,
+            event_retry=event_retry,
+            event_retry_max=event_retry_max,
         )
 
     def _check_handler(self, name: str, handler: Any) -> None:
@@ -368,8 +414,9 @@ class Cashier(_BaseCashier):
         self._reply(kind, reply, result)
 
     def _wind_down(self, run: _native.NativeRun, pending: Deque[Item]) -> None:
-        """After an interrupt: waits for the engine's task to be gone, delivering the events it
-        had already recorded as delivered (calls for prices are not answered any more)."""
+        """After an interrupt: waits for the engine's task to be gone, serving the events it had
+        already handed over (calls for prices are not answered any more). An event whose answer
+        comes too late stays in the store's outbox and is delivered again by the next run."""
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline:
             while pending:
@@ -407,6 +454,8 @@ class AsyncCashier(_BaseCashier):
         page_size: int = _native.DEFAULT_PAGE_SIZE,
         concurrency: int = _native.DEFAULT_CONCURRENCY,
         location_id: Optional[int] = None,
+        event_retry: float = _native.DEFAULT_EVENT_RETRY,
+        event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
     ) -> None:
         super().__init__(
             client,
@@ -420,6 +469,8 @@ class AsyncCashier(_BaseCashier):
             page_size=page_size,
             concurrency=concurrency,
             location_id=location_id,
+            event_retry=event_retry,
+            event_retry_max=event_retry_max,
         )
 
     async def run_once(self) -> TickReport:

@@ -18,6 +18,10 @@ pub struct EngineConfig {
     pub concurrency: usize,
     /// Only spots of this location (default: all).
     pub location_id: Option<u64>,
+    /// First pause before an event whose handler failed is delivered again (default 1 s); it
+    /// doubles with each failure, with jitter, up to `event_retry_max` (default 60 s).
+    pub event_retry: Duration,
+    pub event_retry_max: Duration,
 }
 
 impl Default for EngineConfig {
@@ -29,6 +33,8 @@ impl Default for EngineConfig {
             page_size: 100,
             concurrency: 8,
             location_id: None,
+            event_retry: Duration::from_secs(1),
+            event_retry_max: Duration::from_secs(60),
         }
     }
 }

@@ -2,11 +2,12 @@
 //!
 //! A [`Dispatcher`] is the engine's [`Merchant`]: each call becomes a [`HandlerCall`] (the
 //! argument as wire JSON, and a [`HandlerReply`]) that is handed to the binding *before* the
-//! call returns its future, not when the future is first polled. So an event the engine has
-//! recorded as delivered reaches the handler even if the run is interrupted right after. The
+//! call returns its future, not when the future is first polled. (An event whose answer is lost
+//! with an interrupted run stays in the outbox and is delivered again.) The
 //! binding runs the handler wherever its language allows (Python's thread, Node's event loop)
 //! and answers through the reply; the answer flows back into the engine, which decodes it,
-//! and a handler's failure is the engine's to act on (an `error` event today).
+//! and a handler's failure is the engine's to act on (an `error` event, and for `on_event` a
+//! later retry).
 
 use futures_util::future::BoxFuture;
 use serde::Serialize;
@@ -235,9 +236,11 @@ mod tests {
             id: "r:paid".into(),
             kind: super::super::EventKind::Paid,
             spot_id: 1,
+            location_id: None,
             transaction_key: None,
             reference: "r".into(),
             amounts: Vec::new(),
+            parameters: Default::default(),
             message: None,
         });
         let call = calls.lock().unwrap().pop().unwrap();

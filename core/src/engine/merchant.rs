@@ -6,7 +6,8 @@ use super::Event;
 use crate::models::{ConfirmPrices, Payment, Spot, Transaction};
 
 /// The merchant's side: how to price a spot, optionally how to lower a reserved bill, and what
-/// to do on each event. Errors are reported as `error` events; the cashier carries on.
+/// to do on each event. Errors are reported as `error` events; the cashier carries on (and
+/// delivers a failed event again later).
 pub trait Merchant: Send + Sync {
     /// The payments for a waiting spot, or `None` to leave it alone (asked again next tick).
     fn price(&self, spot: Spot) -> BoxFuture<'static, Result<Option<Vec<Payment>>, String>>;
@@ -17,7 +18,9 @@ pub trait Merchant: Send + Sync {
     ) -> BoxFuture<'static, Result<Option<ConfirmPrices>, String>> {
         Box::pin(async { Ok(None) })
     }
-    /// Called once per event (see [`Event::id`] to de-duplicate across process crashes).
+    /// Called at least once per event: an event is acknowledged when this returns `Ok`, and
+    /// delivered again on a later tick after an `Err` (or after a crash before the
+    /// acknowledgement). De-duplicate on [`Event::id`]. `error` events are notices, called once.
     fn on_event(&self, event: Event) -> BoxFuture<'static, Result<(), String>>;
 }
 

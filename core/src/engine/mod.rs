@@ -11,18 +11,22 @@
 //! A lost response is reconciled by reading Paysera's state (the spot's orders, the transaction,
 //! transactions carrying the reference) before anything is re-created. All calls share one
 //! request budget with jittered backoff on 429 and on errors.
+//!
+//! At least once: events go through the store's outbox (`outbox.rs`) and are removed only when
+//! the merchant's handler acknowledged them; failed deliveries are retried on later ticks.
 
 mod budget;
 mod config;
 mod event;
 mod handlers;
 mod merchant;
+mod outbox;
 mod reference;
 mod run;
 mod steps;
 mod store;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -30,7 +34,7 @@ use futures_util::StreamExt;
 
 pub use budget::Budget;
 pub use config::EngineConfig;
-pub use event::{Event, EventKind, TickReport};
+pub use event::{Event, EventKind, TickReport, UndeliveredEvent};
 pub use handlers::{Dispatcher, HandlerCall, HandlerKind, HandlerReply, HandlerResult};
 pub use merchant::{FnMerchant, Merchant};
 pub use reference::{REFERENCE_PARAMETER, reference_for};
@@ -50,6 +54,13 @@ pub struct Engine {
     config: EngineConfig,
     budget: Budget,
     records: Mutex<HashMap<String, Record>>,
+    /// The store's outbox, as this engine knows it (see `outbox.rs`).
+    outbox: Mutex<Vec<UndeliveredEvent>>,
+    event_seq: AtomicU64,
+    /// Spots whose events a task is delivering right now.
+    delivering: Mutex<HashSet<u64>>,
+    /// Events whose delivery failed during the current tick.
+    failed_this_tick: Mutex<HashSet<String>>,
     spot_cursor: AtomicU64,
     tx_cursor: AtomicU64,
     polls: AtomicU64,
@@ -108,6 +119,8 @@ impl Engine {
             .into_iter()
             .map(|r| (r.reference.clone(), r))
             .collect();
+        let outbox = store.load_events()?;
+        let event_seq = outbox.iter().map(|e| e.seq + 1).max().unwrap_or(1);
         Ok(Self {
             // The cashier is the retry loop: every attempt goes through its budget.
             client: client.with_retries(0),
@@ -116,6 +129,10 @@ impl Engine {
             budget: Budget::new(config.requests_per_minute),
             config,
             records: Mutex::new(records),
+            outbox: Mutex::new(outbox),
+            event_seq: AtomicU64::new(event_seq),
+            delivering: Mutex::new(HashSet::new()),
+            failed_this_tick: Mutex::new(HashSet::new()),
             spot_cursor: AtomicU64::new(0),
             tx_cursor: AtomicU64::new(0),
             polls: AtomicU64::new(0),
@@ -191,7 +208,11 @@ impl Engine {
     async fn tick(&self) -> Result<TickReport, Error> {
         let polls_before = self.polls.load(Ordering::Relaxed);
         let actions_before = self.actions.load(Ordering::Relaxed);
-        let mut events = Vec::new();
+        // 0. Events whose delivery failed earlier (or that a stopped engine left), when due.
+        let mut events = self.redeliver().await;
+        if self.cut_short() {
+            return Ok(self.report(polls_before, actions_before, events));
+        }
 
         // 1. Finish what an earlier tick (or process) left mid-way.
         let pending: Vec<Record> = self
@@ -350,81 +371,6 @@ impl Engine {
 
     fn record(&self, reference: &str) -> Option<Record> {
         self.lock().get(reference).cloned()
-    }
-
-    /// Delivers an event once per record: marked delivered durably, then handed over (a crash
-    /// between the two loses nothing that matters: the money side is already done).
-    async fn emit(
-        &self,
-        record: &mut Record,
-        kind: EventKind,
-        message: Option<String>,
-    ) -> Vec<Event> {
-        let event = Event {
-            id: format!("{}:{}", record.reference, kind),
-            kind,
-            spot_id: record.spot_id,
-            transaction_key: record.transaction_key.clone(),
-            reference: record.reference.clone(),
-            amounts: record.amounts.clone(),
-            message,
-        };
-        if kind != EventKind::Error {
-            if record.delivered.iter().any(|d| d == kind.as_str()) {
-                return Vec::new();
-            }
-            record.delivered.push(kind.as_str().to_owned());
-            if let Err(e) = self.save(record) {
-                log::error!(target: "paysera_scanpay", "cashier could not record event {}: {e}", event.id);
-            }
-        }
-        self.deliver(event).await
-    }
-
-    async fn deliver(&self, event: Event) -> Vec<Event> {
-        // The check-in's identifiers also go as key-values, for structured log handlers.
-        let transaction_key = event.transaction_key.as_deref();
-        if event.kind == EventKind::Error {
-            log::warn!(
-                target: "paysera_scanpay",
-                spot = event.spot_id, reference = event.reference.as_str(), transaction_key;
-                "cashier error spot={} transaction={} reference={}: {}",
-                event.spot_id,
-                event.transaction_key.as_deref().unwrap_or("-"),
-                event.reference,
-                event.message.as_deref().unwrap_or("")
-            );
-        } else {
-            log::info!(
-                target: "paysera_scanpay",
-                spot = event.spot_id, reference = event.reference.as_str(), transaction_key;
-                "cashier {} spot={} transaction={} reference={}",
-                event.kind,
-                event.spot_id,
-                event.transaction_key.as_deref().unwrap_or("-"),
-                event.reference
-            );
-        }
-        let mut out = vec![event.clone()];
-        if let Err(e) = self.merchant.on_event(event.clone()).await {
-            log::error!(
-                target: "paysera_scanpay",
-                spot = event.spot_id, reference = event.reference.as_str(), transaction_key;
-                "cashier event handler failed on {}: {e}", event.id
-            );
-            if event.kind != EventKind::Error {
-                let failure = Event {
-                    id: format!("{}:handler-error", event.id),
-                    kind: EventKind::Error,
-                    message: Some(format!("event handler failed on {}: {e}", event.kind)),
-                    ..event
-                };
-                // Tell the handler once; if it fails on that too, the log has it.
-                let _ = self.merchant.on_event(failure.clone()).await;
-                out.push(failure);
-            }
-        }
-        out
     }
 
     /// Reports a failure of `record`'s step as an `error` event and ends the step.

@@ -7,6 +7,8 @@ use super::{
     CallError, Engine, EventKind, Outcome, REFERENCE_PARAMETER, Record, Stage, Step, delivered,
     now, reference_for,
 };
+use serde_json::{Map, Value};
+
 use crate::client::TransactionQuery;
 use crate::models::{
     OrderStatus, Payment, Spot, Transaction, TransactionRequest, TransactionStatus,
@@ -54,15 +56,18 @@ impl Engine {
 
     async fn start(&self, spot: Spot, reference: String) -> Step {
         let spot_id = spot.id;
+        let location_id = spot.location_id();
         let priced = self.merchant.price(spot).await;
         let probe = Record {
             reference: reference.clone(),
             spot_id,
+            location_id,
             stage: Stage::Creating,
             transaction_key: None,
             started_at: now(),
             ordered_at: None,
             amounts: Vec::new(),
+            parameters: Map::new(),
             delivered: Vec::new(),
         };
         let payments = match priced {
@@ -97,6 +102,7 @@ impl Engine {
             .iter()
             .filter_map(|p| p.money().ok().flatten())
             .collect();
+        record.parameters = merged_parameters(&request.payments);
         self.reported(&record, self.save(&record)).await?;
         self.create(record, request).await
     }
@@ -165,11 +171,13 @@ impl Engine {
                 Some(spot_id) => Record {
                     reference: reference.clone(),
                     spot_id,
+                    location_id: tx.location_id,
                     stage: Stage::Ordered,
                     transaction_key: Some(tx.transaction_key.clone()),
                     started_at: now(),
                     ordered_at: None,
                     amounts: tx.total().unwrap_or_default(),
+                    parameters: merged_parameters(tx.payments()),
                     delivered: Vec::new(),
                 },
                 None => return Ok(Vec::new()),
@@ -223,6 +231,11 @@ impl Engine {
 
     async fn paid(&self, mut record: Record, tx: Transaction) -> Step {
         record.amounts = tx.total().unwrap_or_default();
+        // Paysera's copy of what the shop set, for records that predate it.
+        if record.parameters.is_empty() {
+            record.parameters = merged_parameters(tx.payments());
+        }
+        record.location_id = record.location_id.or(tx.location_id);
         record.stage = Stage::Closing {
             outcome: Outcome::Paid,
         };
@@ -392,6 +405,17 @@ impl Engine {
         let _ = self.forget(&record.reference);
         Ok(Vec::new())
     }
+}
+
+/// The payments' `parameters` in one map; a key set in several payments keeps the first value.
+fn merged_parameters(payments: &[Payment]) -> Map<String, Value> {
+    let mut merged = Map::new();
+    for parameters in payments.iter().filter_map(|p| p.parameters.as_ref()) {
+        for (key, value) in parameters {
+            merged.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+    }
+    merged
 }
 
 /// The event that reports how a check-in ended.

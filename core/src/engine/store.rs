@@ -6,6 +6,14 @@
 //! with leases: a replica claims a record (or a location) by writing `owner` and `lease_until`
 //! with a compare-and-set (SQL `UPDATE .. WHERE lease_until < now`, Redis `SET NX PX`), renews the
 //! lease every tick, and skips records leased by others. Only the local stores below ship now.
+//!
+//! The store also holds the outbox: events recorded but not yet acknowledged by the merchant's
+//! handler ([`UndeliveredEvent`]). They outlive their record, so a check-in that is finished and
+//! forgotten still has its `paid` delivered.
+//!
+//! The trait is synchronous, and each method takes and returns plain owned values (no borrows
+//! kept, no iterators), so that it can become an `async` trait for database stores unchanged in
+//! shape.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -14,7 +22,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
+use super::UndeliveredEvent;
 use crate::error::Error;
 use crate::models::Money;
 
@@ -56,6 +66,9 @@ pub struct Record {
     /// payment's `parameters`.
     pub reference: String,
     pub spot_id: u64,
+    /// The spot's location, when known.
+    #[serde(default)]
+    pub location_id: Option<u64>,
     #[serde(flatten)]
     pub stage: Stage,
     pub transaction_key: Option<String>,
@@ -66,20 +79,30 @@ pub struct Record {
     /// What the customer was charged (after any lowering).
     #[serde(default)]
     pub amounts: Vec<Money>,
-    /// Event kinds already handed to the merchant's handler (so none is reported twice).
+    /// The payments' `parameters`, merged (see [`super::Event::parameters`]).
+    #[serde(default)]
+    pub parameters: Map<String, Value>,
+    /// Event kinds already recorded in the outbox (so none is recorded twice); the handler
+    /// gets them at least once from there.
     #[serde(default)]
     pub delivered: Vec<String>,
 }
 
-/// Durable storage for [`Record`]s. Implementations must make `save`/`remove` durable before
-/// returning.
+/// Durable storage for [`Record`]s and the event outbox. Implementations must make every change
+/// durable before returning.
 pub trait Store: Send + Sync {
     /// Every record, at start.
     fn load(&self) -> Result<Vec<Record>, Error>;
     /// Inserts or replaces the record with this reference.
     fn save(&self, record: &Record) -> Result<(), Error>;
-    /// Forgets a finished check-in.
+    /// Forgets a finished check-in (never its undelivered events).
     fn remove(&self, reference: &str) -> Result<(), Error>;
+    /// Every undelivered event, at start, in any order (the engine orders them by `seq`).
+    fn load_events(&self) -> Result<Vec<UndeliveredEvent>, Error>;
+    /// Inserts or replaces the outbox entry of this event id.
+    fn put_event(&self, entry: &UndeliveredEvent) -> Result<(), Error>;
+    /// Removes the event the handler acknowledged.
+    fn ack_event(&self, id: &str) -> Result<(), Error>;
 }
 
 /// The store the bindings offer: a [`FileStore`] log at `path`, or a [`MemoryStore`] without one.
@@ -95,6 +118,7 @@ pub fn open_store(path: Option<impl Into<PathBuf>>) -> Result<Arc<dyn Store>, Er
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     records: Arc<Mutex<HashMap<String, Record>>>,
+    events: Arc<Mutex<HashMap<String, UndeliveredEvent>>>,
 }
 
 impl MemoryStore {
@@ -115,6 +139,17 @@ impl Store for MemoryStore {
         lock(&self.records).remove(reference);
         Ok(())
     }
+    fn load_events(&self) -> Result<Vec<UndeliveredEvent>, Error> {
+        Ok(lock(&self.events).values().cloned().collect())
+    }
+    fn put_event(&self, entry: &UndeliveredEvent) -> Result<(), Error> {
+        lock(&self.events).insert(entry.event.id.clone(), entry.clone());
+        Ok(())
+    }
+    fn ack_event(&self, id: &str) -> Result<(), Error> {
+        lock(&self.events).remove(id);
+        Ok(())
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -126,11 +161,43 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 enum LogLine {
     Put { record: Record },
     Del { reference: String },
+    EventPut { entry: UndeliveredEvent },
+    EventDel { id: String },
+}
+
+/// What the log says, replayed.
+#[derive(Default)]
+struct Contents {
+    records: HashMap<String, Record>,
+    events: HashMap<String, UndeliveredEvent>,
+}
+
+impl Contents {
+    fn apply(&mut self, line: LogLine) {
+        match line {
+            LogLine::Put { record } => {
+                self.records.insert(record.reference.clone(), record);
+            }
+            LogLine::Del { reference } => {
+                self.records.remove(&reference);
+            }
+            LogLine::EventPut { entry } => {
+                self.events.insert(entry.event.id.clone(), entry);
+            }
+            LogLine::EventDel { id } => {
+                self.events.remove(&id);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.records.len() + self.events.len()
+    }
 }
 
 struct FileState {
     file: File,
-    records: HashMap<String, Record>,
+    contents: Contents,
     lines: usize,
 }
 
@@ -158,7 +225,7 @@ impl FileStore {
     /// Opens (or creates) the log at `path` and replays it.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, Error> {
         let path = path.into();
-        let mut records = HashMap::new();
+        let mut contents = Contents::default();
         let mut lines = 0;
         if path.exists() {
             let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
@@ -172,12 +239,7 @@ impl FileStore {
                     continue;
                 }
                 match serde_json::from_str::<LogLine>(&line) {
-                    Ok(LogLine::Put { record }) => {
-                        records.insert(record.reference.clone(), record);
-                    }
-                    Ok(LogLine::Del { reference }) => {
-                        records.remove(&reference);
-                    }
+                    Ok(line) => contents.apply(line),
                     // Only the last line can be torn by a crash mid-write.
                     Err(_) if i + 1 == count => {
                         log::warn!(target: "paysera_scanpay", "store {}: ignoring a torn last line", path.display());
@@ -195,8 +257,8 @@ impl FileStore {
         }
         let store = Self {
             state: Mutex::new(FileState {
-                file: Self::rewrite(&path, &records)?,
-                records,
+                file: Self::rewrite(&path, &contents)?,
+                contents,
                 lines,
             }),
             path,
@@ -205,15 +267,18 @@ impl FileStore {
     }
 
     /// Writes a compact log beside the old one, syncs it and renames it over the old one.
-    fn rewrite(path: &Path, records: &HashMap<String, Record>) -> Result<File, Error> {
+    fn rewrite(path: &Path, contents: &Contents) -> Result<File, Error> {
         let tmp = path.with_extension("tmp");
         {
             let mut f = File::create(&tmp).map_err(|e| io_error(&tmp, "create", e))?;
-            for record in records.values() {
-                let line = serde_json::to_string(&LogLine::Put {
-                    record: record.clone(),
-                })
-                .map_err(|e| Error::Internal(format!("cannot encode a store line: {e}")))?;
+            let records = contents.records.values().map(|record| LogLine::Put {
+                record: record.clone(),
+            });
+            let events = contents.events.values().map(|entry| LogLine::EventPut {
+                entry: entry.clone(),
+            });
+            for line in records.chain(events) {
+                let line = encode(&line)?;
                 writeln!(f, "{line}").map_err(|e| io_error(&tmp, "write", e))?;
             }
             f.sync_all().map_err(|e| io_error(&tmp, "sync", e))?;
@@ -231,10 +296,9 @@ impl FileStore {
             .map_err(|e| io_error(path, "open", e))
     }
 
-    fn append(&self, line: &LogLine) -> Result<(), Error> {
+    fn append(&self, line: LogLine) -> Result<(), Error> {
         let mut state = lock(&self.state);
-        let text = serde_json::to_string(line)
-            .map_err(|e| Error::Internal(format!("cannot encode a store line: {e}")))?;
+        let text = encode(&line)?;
         state
             .file
             .write_all(format!("{text}\n").as_bytes())
@@ -243,39 +307,56 @@ impl FileStore {
             .file
             .sync_data()
             .map_err(|e| io_error(&self.path, "sync", e))?;
-        match line {
-            LogLine::Put { record } => {
-                state
-                    .records
-                    .insert(record.reference.clone(), record.clone());
-            }
-            LogLine::Del { reference } => {
-                state.records.remove(reference);
-            }
-        }
+        state.contents.apply(line);
         state.lines += 1;
-        if state.lines > 1000 && state.lines > 4 * state.records.len() {
-            let file = Self::rewrite(&self.path, &state.records)?;
+        if state.lines > 1000 && state.lines > 4 * state.contents.len() {
+            let file = Self::rewrite(&self.path, &state.contents)?;
             state.file = file;
-            state.lines = state.records.len();
+            state.lines = state.contents.len();
         }
         Ok(())
     }
 }
 
+fn encode(line: &LogLine) -> Result<String, Error> {
+    serde_json::to_string(line)
+        .map_err(|e| Error::Internal(format!("cannot encode a store line: {e}")))
+}
+
 impl Store for FileStore {
     fn load(&self) -> Result<Vec<Record>, Error> {
-        Ok(lock(&self.state).records.values().cloned().collect())
+        Ok(lock(&self.state)
+            .contents
+            .records
+            .values()
+            .cloned()
+            .collect())
     }
     fn save(&self, record: &Record) -> Result<(), Error> {
-        self.append(&LogLine::Put {
+        self.append(LogLine::Put {
             record: record.clone(),
         })
     }
     fn remove(&self, reference: &str) -> Result<(), Error> {
-        self.append(&LogLine::Del {
+        self.append(LogLine::Del {
             reference: reference.to_owned(),
         })
+    }
+    fn load_events(&self) -> Result<Vec<UndeliveredEvent>, Error> {
+        Ok(lock(&self.state)
+            .contents
+            .events
+            .values()
+            .cloned()
+            .collect())
+    }
+    fn put_event(&self, entry: &UndeliveredEvent) -> Result<(), Error> {
+        self.append(LogLine::EventPut {
+            entry: entry.clone(),
+        })
+    }
+    fn ack_event(&self, id: &str) -> Result<(), Error> {
+        self.append(LogLine::EventDel { id: id.to_owned() })
     }
 }
 
@@ -287,13 +368,70 @@ mod tests {
         Record {
             reference: reference.into(),
             spot_id: 1,
+            location_id: None,
             stage,
             transaction_key: Some("K".into()),
             started_at: 1,
             ordered_at: None,
             amounts: vec![Money::new(100, "EUR")],
+            parameters: Map::new(),
             delivered: vec![],
         }
+    }
+
+    fn pending(id: &str, seq: u64) -> UndeliveredEvent {
+        UndeliveredEvent {
+            event: crate::engine::Event {
+                id: id.into(),
+                kind: crate::engine::EventKind::Paid,
+                spot_id: 1,
+                location_id: Some(3),
+                transaction_key: Some("K".into()),
+                reference: "a".into(),
+                amounts: vec![Money::new(100, "EUR")],
+                parameters: Map::new(),
+                message: None,
+            },
+            seq,
+            attempts: 0,
+            last_error: None,
+            next_attempt_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn file_store_keeps_undelivered_events_across_reopen_and_compaction() {
+        let dir = std::env::temp_dir().join(format!("ps-store-e-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cashier.log");
+        let _ = std::fs::remove_file(&path);
+        {
+            let s = FileStore::open(&path).unwrap();
+            s.save(&record("a", Stage::Ordered)).unwrap();
+            s.put_event(&pending("a:paid", 1)).unwrap();
+            s.put_event(&pending("a:spot_closed", 2)).unwrap();
+            let mut failed = pending("a:paid", 1);
+            failed.attempts = 1;
+            failed.last_error = Some("db down".into());
+            s.put_event(&failed).unwrap();
+            // The record is forgotten; its events stay until acknowledged.
+            s.remove("a").unwrap();
+            s.ack_event("a:spot_closed").unwrap();
+            for i in 0..1200 {
+                s.save(&record(&format!("r{}", i % 2), Stage::Ordered))
+                    .unwrap();
+            }
+        }
+        let s = FileStore::open(&path).unwrap();
+        let events = s.load_events().unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].attempts, 1);
+        assert_eq!(events[0].last_error.as_deref(), Some("db down"));
+        assert_eq!(s.load().unwrap().len(), 2);
+        let memory = MemoryStore::new();
+        memory.put_event(&pending("x:paid", 1)).unwrap();
+        memory.ack_event("x:paid").unwrap();
+        assert!(memory.load_events().unwrap().is_empty());
     }
 
     #[test]
