@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Dict
 
@@ -78,3 +79,30 @@ def test_repr_hides_the_key() -> None:
         import pickle
 
         pickle.dumps(signer)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_never_repeats_its_parents_nonces() -> None:
+    # Gunicorn and Celery fork workers after the app is imported: the child's nonces must not
+    # follow the parent's (the nonce generator is rekeyed when the process id changes).
+    signer = MacSigner("wkVd93h2uS", KEY)
+    url = "https://wallet.paysera.com/rest/v1/spots"
+    signer.authorization("GET", url)  # the parent's generator is keyed before the fork
+
+    def nonces() -> list[str]:
+        headers = [signer.authorization("GET", url) for _ in range(20)]
+        return [re.search(r'nonce="([^"]+)"', h).group(1) for h in headers]  # type: ignore[union-attr]
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its nonces and leave without running pytest's teardown
+        os.close(read)
+        os.write(write, " ".join(nonces()).encode())
+        os._exit(0)
+    os.close(write)
+    parent = nonces()
+    with os.fdopen(read, "rb") as pipe:
+        child = pipe.read().decode().split()
+    os.waitpid(pid, 0)
+    assert len(child) == 20
+    assert not set(child) & set(parent)
