@@ -26,20 +26,19 @@ impl MacHeader {
     /// assert_eq!(h.nonce, "x, y=z");
     /// ```
     pub fn parse(header: &str) -> Result<Self, String> {
-        const OWS: [char; 2] = [' ', '\t'];
         let mut rest = header
             .strip_prefix("MAC ")
             .ok_or("Authorization scheme must be MAC")?;
         let (mut id, mut ts, mut nonce, mut mac, mut ext) = (None, None, None, None, None);
         loop {
-            rest = rest.trim_start_matches(OWS);
+            rest = rest.trim_start_matches(is_ows);
             let eq = rest.find('=').ok_or_else(|| {
                 format!(
                     "malformed Authorization field {:?}",
                     rest.split(',').next().unwrap_or(rest)
                 )
             })?;
-            let name = rest[..eq].trim_end_matches(OWS);
+            let name = rest[..eq].trim_end_matches(is_ows);
             let slot = match name {
                 "id" => &mut id,
                 "ts" => &mut ts,
@@ -49,11 +48,12 @@ impl MacHeader {
                 other => return Err(format!("unknown Authorization field {other:?}")),
             };
             let quoted = rest[eq + 1..]
-                .trim_start_matches(OWS)
+                .trim_start_matches(is_ows)
                 .strip_prefix('"')
                 .ok_or_else(|| format!("Authorization field {name} must be quoted"))?;
             let close = quoted
-                .find(['"', '\\'])
+                .bytes()
+                .position(|b| b == b'"' || b == b'\\')
                 .ok_or_else(|| format!("Authorization field {name} has no closing quote"))?;
             if quoted.as_bytes()[close] == b'\\' {
                 return Err(format!(
@@ -63,7 +63,7 @@ impl MacHeader {
             if slot.replace(quoted[..close].to_owned()).is_some() {
                 return Err(format!("Authorization field {name} given twice"));
             }
-            rest = quoted[close + 1..].trim_start_matches(OWS);
+            rest = quoted[close + 1..].trim_start_matches(is_ows);
             if rest.is_empty() {
                 break;
             }
@@ -79,4 +79,9 @@ impl MacHeader {
             ext,
         })
     }
+}
+
+/// Optional whitespace around header parameters: space or tab.
+fn is_ows(c: char) -> bool {
+    c == ' ' || c == '\t'
 }
