@@ -107,21 +107,22 @@ export interface CashierOptions {
   /** `'memory'` (default), or `{ file }`: a crash-safe log from which a restarted cashier
    * finishes what it started. One cashier per store. */
   store?: 'memory' | { file: string };
-  /** Pause between ticks of `start()`; default 3 000. */
+  /** Pause between ticks of `start()`; default {@link DEFAULT_POLL_INTERVAL_MS}. */
   pollIntervalMs?: number;
-  /** Budget shared by every request; default 60, 0 for no limit. */
+  /** Budget shared by every request; default {@link DEFAULT_REQUESTS_PER_MINUTE}, 0 for no limit. */
   requestsPerMinute?: number;
   /** How long a customer has to act on an order before it is revoked (whole seconds count);
-   * default 300 000. */
+   * default {@link DEFAULT_CUSTOMER_TIMEOUT_MS}. */
   customerTimeoutMs?: number;
-  /** Page size of the two listings, 1–200; default 100. */
+  /** Page size of the two listings, {@link MIN_PAGE_SIZE}–{@link MAX_PAGE_SIZE}; default {@link DEFAULT_PAGE_SIZE}. */
   pageSize?: number;
-  /** Spots handled at once within a tick; default 8. */
+  /** Spots handled at once within a tick; default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
   /** Only this location's spots (default: all). */
   locationId?: Id;
   /** First pause before an event whose `onEvent` failed is delivered again; it doubles, with
-   * jitter, up to `eventRetryMaxMs`. Defaults 1 000 and 60 000. */
+   * jitter, up to `eventRetryMaxMs`. Defaults {@link DEFAULT_EVENT_RETRY_MS} and
+   * {@link DEFAULT_EVENT_RETRY_MAX_MS}. */
   eventRetryMs?: number;
   eventRetryMaxMs?: number;
 }

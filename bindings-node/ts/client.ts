@@ -43,11 +43,11 @@ export interface ClientOptions {
   macKey: string;
   /** {@link DEFAULT_BASE_URL} by default; {@link SANDBOX_BASE_URL}, the simulator or a proxy otherwise. */
   baseUrl?: string;
-  /** Whole-request timeout per attempt; default 30 000. */
+  /** Whole-request timeout per attempt; default {@link DEFAULT_TIMEOUT_MS}. */
   timeoutMs?: number;
-  /** TCP + TLS connect timeout; default 5 000. */
+  /** TCP + TLS connect timeout; default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
   connectTimeoutMs?: number;
-  /** Extra attempts for failures that are safe to retry; default 2, 0 for none. */
+  /** Extra attempts for failures that are safe to retry; default {@link DEFAULT_RETRIES}, 0 for none. */
   retries?: number;
   userAgent?: string;
   /** The project every call acts for, sent as the MAC ext parameter `project_id` (as Paysera's
@@ -90,7 +90,7 @@ export interface ListSpotsOptions extends CallOptions {
   location_id?: Id;
   /** @deprecated Use `location_id`, Paysera's name (accepted, same meaning). */
   locationId?: Id;
-  /** 1–200; with `iterSpots` the page size (default 100). */
+  /** {@link MIN_PAGE_SIZE}–{@link MAX_PAGE_SIZE}; with `iterSpots` the page size (default {@link DEFAULT_PAGE_SIZE}). */
   limit?: number;
   offset?: number;
 }
@@ -104,7 +104,7 @@ export interface ListTransactionsOptions extends CallOptions {
   from?: number;
   /** Unix seconds, upper bound of `created_at`. */
   to?: number;
-  /** 1–200; with `iterTransactions` the page size (default 100). */
+  /** {@link MIN_PAGE_SIZE}–{@link MAX_PAGE_SIZE}; with `iterTransactions` the page size (default {@link DEFAULT_PAGE_SIZE}). */
   limit?: number;
   offset?: number;
   project_id?: Id;

@@ -31,6 +31,7 @@ use std::time::Duration;
 use reqwest::Method;
 
 pub use builder::ClientBuilder;
+pub(crate) use find::carries;
 pub use paginator::Paginator;
 pub use query::{SpotQuery, TransactionQuery};
 pub use retry::RetryPolicy;

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::defaults;
+
 /// Tuning of the cashier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineConfig {
@@ -27,14 +29,14 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
-            poll_interval: Duration::from_secs(3),
-            requests_per_minute: 60,
-            customer_timeout: Duration::from_secs(300),
-            page_size: 100,
-            concurrency: 8,
+            poll_interval: defaults::DEFAULT_POLL_INTERVAL,
+            requests_per_minute: defaults::DEFAULT_REQUESTS_PER_MINUTE,
+            customer_timeout: defaults::DEFAULT_CUSTOMER_TIMEOUT,
+            page_size: defaults::DEFAULT_PAGE_SIZE,
+            concurrency: defaults::DEFAULT_CONCURRENCY,
             location_id: None,
-            event_retry: Duration::from_secs(1),
-            event_retry_max: Duration::from_secs(60),
+            event_retry: defaults::DEFAULT_EVENT_RETRY,
+            event_retry_max: defaults::DEFAULT_EVENT_RETRY_MAX,
         }
     }
 }

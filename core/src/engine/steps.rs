@@ -7,6 +7,7 @@ use super::{
     CallError, Engine, EventKind, Outcome, REFERENCE_PARAMETER, Record, Stage, Step, delivered,
     now, reference_for,
 };
+use crate::client::carries;
 use serde_json::{Map, Value};
 
 use crate::client::TransactionQuery;
@@ -387,7 +388,7 @@ impl Engine {
             };
             if let Some(tx) = page
                 .into_iter()
-                .find(|t| reference_of(t).as_deref() == Some(record.reference.as_str()))
+                .find(|t| carries(t, REFERENCE_PARAMETER, &record.reference))
             {
                 record.transaction_key = Some(tx.transaction_key.clone());
                 record.stage = Stage::Created;
