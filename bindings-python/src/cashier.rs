@@ -23,11 +23,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
 
-use crate::bridge::runtime;
+use crate::bridge::{Call, runtime};
 use crate::client::NativeClient;
 use crate::convert::{error, error_of, to_py};
 use crate::logging;
 use crate::mailbox::Mailbox;
+use crate::signing::bytes_arg;
 use crate::sync::{ProcessLocal, lock};
 
 /// An inbox item for Python: `(kind, payload, reply)`.
@@ -273,7 +274,7 @@ impl NativeCashier {
 impl NativeCashier {
     /// `store`: a `FileStore` log at this path, or `None` for memory.
     #[new]
-    #[pyo3(signature = (client, store, adjust, poll_interval, requests_per_minute, customer_timeout, page_size, concurrency, event_retry, event_retry_max, location_id = None))]
+    #[pyo3(signature = (client, store, adjust, poll_interval, requests_per_minute, customer_timeout, page_size, concurrency, event_retry, event_retry_max, location_id = None, callback_uri = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -288,6 +289,7 @@ impl NativeCashier {
         event_retry: f64,
         event_retry_max: f64,
         location_id: Option<u64>,
+        callback_uri: Option<String>,
     ) -> PyResult<Self> {
         let config = EngineConfig {
             poll_interval: seconds("poll_interval", poll_interval)?,
@@ -298,6 +300,7 @@ impl NativeCashier {
             location_id,
             event_retry: seconds("event_retry", event_retry)?,
             event_retry_max: seconds("event_retry_max", event_retry_max)?,
+            callback_uri,
         };
         let store = open_store(store).map_err(|e| error(py, &e))?;
         let current = build(py, client.get().client(py)?, &store, &config, adjust)?;
@@ -352,6 +355,16 @@ impl NativeCashier {
             mailbox,
             abort: task.abort_handle(),
         })
+    }
+
+    /// Verifies a callback body Paysera posted and wakes the loop for its transaction.
+    fn handle_callback(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Call> {
+        let body = bytes_arg(body, "body")?.into_owned();
+        let engine = self.engine();
+        Ok(Call::new(
+            py,
+            async move { engine.handle_callback(&body).await },
+        ))
     }
 
     /// Ends `run_forever()` after the tick in progress (one asked before it starts counts).

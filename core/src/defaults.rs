@@ -45,6 +45,11 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 pub const DEFAULT_EVENT_RETRY: Duration = Duration::from_secs(1);
 /// Longest pause between two deliveries of a failing event.
 pub const DEFAULT_EVENT_RETRY_MAX: Duration = Duration::from_secs(60);
+/// A callback whose signature fails makes the client fetch Paysera's public key again (it may
+/// have been rotated), but not more often than this.
+pub const PUBLIC_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
+/// How long the cashier remembers a callback it acted on, to refuse the same one again.
+pub const CALLBACK_REPLAY_WINDOW: Duration = Duration::from_secs(3600);
 
 /// The page-size rule, written once: `size` must be within
 /// [`MIN_PAGE_SIZE`]`..=`[`MAX_PAGE_SIZE`]. `what` names the argument in the error.

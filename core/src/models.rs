@@ -29,6 +29,7 @@ pub use money::{
     is_iso_4217_currency,
 };
 pub use php::from_php_json;
+pub(crate) use request::validate_uri;
 pub use request::{FieldError, TransactionRequest};
 pub use spot::{CheckIn, Order, OrderRequest, PlaceInfo, Spot};
 pub use status::{

@@ -40,6 +40,7 @@ fn config() -> EngineConfig {
         // A failed event is retried on the next tick.
         event_retry: Duration::ZERO,
         event_retry_max: Duration::ZERO,
+        callback_uri: None,
     }
 }
 

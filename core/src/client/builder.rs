@@ -132,7 +132,7 @@ impl ClientBuilder {
                 signer,
                 base_url,
                 clock_offset: offset,
-                public_key: tokio::sync::OnceCell::new(),
+                public_key: tokio::sync::Mutex::new(None),
             }),
             timeout: self.timeout,
             deadline: self.deadline,

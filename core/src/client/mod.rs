@@ -79,7 +79,9 @@ struct Shared {
     signer: MacSigner,
     base_url: String,
     clock_offset: Arc<AtomicI64>,
-    public_key: tokio::sync::OnceCell<String>,
+    /// Paysera's callback key and when it was fetched; the lock also makes concurrent first
+    /// callbacks share one fetch.
+    public_key: tokio::sync::Mutex<Option<(String, std::time::Instant)>>,
 }
 
 /// An async Paysera Wallet API client. Cheap to clone: clones share one connection pool.
@@ -154,10 +156,10 @@ impl Client {
                 signer: s.signer.clone(),
                 base_url: s.base_url.clone(),
                 clock_offset: s.clock_offset.clone(),
-                public_key: match s.public_key.get() {
-                    Some(pem) => tokio::sync::OnceCell::new_with(Some(pem.clone())),
-                    None => tokio::sync::OnceCell::new(),
-                },
+                // Busy only while a fetch is in flight: the new client then fetches its own.
+                public_key: tokio::sync::Mutex::new(
+                    s.public_key.try_lock().ok().and_then(|k| k.clone()),
+                ),
             }),
             timeout: self.timeout,
             deadline: self.deadline,
@@ -391,45 +393,74 @@ impl Client {
         Ok(t.time)
     }
 
-    /// `GET /publickey`: the PEM key that signs callbacks. Fetched once per client, then cached.
+    /// `GET /publickey`: the PEM key that signs callbacks. Fetched once per client, then cached
+    /// (see [`Self::verify_callback`] for when it is fetched again).
     pub async fn get_public_key(&self) -> Result<String, Error> {
-        self.shared
-            .public_key
-            .get_or_try_init(|| async {
-                let resp = self
-                    .call(Call {
-                        method: Method::GET,
-                        path: "/publickey".to_owned(),
-                        body: None,
-                        authenticated: false,
-                    })
-                    .await?;
-                let pem = String::from_utf8(resp.body).map_err(|_| Error::Decode {
-                    method: "GET".into(),
-                    path: "/publickey".into(),
-                    status: resp.status,
-                    message: "public key is not UTF-8 text".into(),
-                    snippet: String::new(),
-                    correlation_id: resp.correlation_id.clone(),
-                })?;
-                // Parse now so a bad key fails here, not at the first callback.
-                crate::callback::CallbackVerifier::from_pem(&pem).map_err(|e| Error::Decode {
-                    method: "GET".into(),
-                    path: "/publickey".into(),
-                    status: resp.status,
-                    message: e.to_string(),
-                    snippet: snippet(pem.as_bytes()),
-                    correlation_id: resp.correlation_id.clone(),
-                })?;
-                Ok(pem)
-            })
-            .await
-            .cloned()
+        let mut cached = self.shared.public_key.lock().await;
+        if let Some((pem, _)) = cached.as_ref() {
+            return Ok(pem.clone());
+        }
+        let pem = self.fetch_public_key().await?;
+        *cached = Some((pem.clone(), std::time::Instant::now()));
+        Ok(pem)
     }
 
-    /// Verifies a callback with Paysera's public key (fetched and cached by [`Self::get_public_key`]).
+    /// Fetches the key again when the cached one is older than
+    /// [`crate::defaults::PUBLIC_KEY_REFRESH_INTERVAL`]; `Some` only when the key changed. The
+    /// floor keeps forged callbacks from turning into a stream of `/publickey` requests.
+    async fn refresh_public_key(&self) -> Result<Option<String>, Error> {
+        let mut cached = self.shared.public_key.lock().await;
+        if let Some((_, at)) = cached.as_ref()
+            && at.elapsed() < crate::defaults::PUBLIC_KEY_REFRESH_INTERVAL
+        {
+            return Ok(None);
+        }
+        let pem = self.fetch_public_key().await?;
+        let changed = cached.as_ref().is_none_or(|(old, _)| *old != pem);
+        *cached = Some((pem.clone(), std::time::Instant::now()));
+        Ok(changed.then_some(pem))
+    }
+
+    async fn fetch_public_key(&self) -> Result<String, Error> {
+        let resp = self
+            .call(Call {
+                method: Method::GET,
+                path: "/publickey".to_owned(),
+                body: None,
+                authenticated: false,
+            })
+            .await?;
+        let pem = String::from_utf8(resp.body).map_err(|_| Error::Decode {
+            method: "GET".into(),
+            path: "/publickey".into(),
+            status: resp.status,
+            message: "public key is not UTF-8 text".into(),
+            snippet: String::new(),
+            correlation_id: resp.correlation_id.clone(),
+        })?;
+        // Parse now so a bad key fails here, not at the first callback.
+        crate::callback::CallbackVerifier::from_pem(&pem).map_err(|e| Error::Decode {
+            method: "GET".into(),
+            path: "/publickey".into(),
+            status: resp.status,
+            message: e.to_string(),
+            snippet: snippet(pem.as_bytes()),
+            correlation_id: resp.correlation_id.clone(),
+        })?;
+        Ok(pem)
+    }
+
+    /// Verifies a callback with Paysera's public key (fetched and cached by
+    /// [`Self::get_public_key`]). When the signature does not match, the key is fetched once
+    /// more (Paysera may have rotated it) and the callback checked again with the new key.
     pub async fn verify_callback(&self, event: &[u8], sign: &str) -> Result<bool, Error> {
         let pem = self.get_public_key().await?;
-        crate::callback::verify_callback(event, sign, &pem)
+        if crate::callback::verify_callback(event, sign, &pem)? {
+            return Ok(true);
+        }
+        match self.refresh_public_key().await? {
+            Some(pem) => crate::callback::verify_callback(event, sign, &pem),
+            None => Ok(false),
+        }
     }
 }

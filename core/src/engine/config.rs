@@ -24,6 +24,10 @@ pub struct EngineConfig {
     /// doubles with each failure, with jitter, up to `event_retry_max` (default 60 s).
     pub event_retry: Duration,
     pub event_retry_max: Duration,
+    /// Set as `callback_uri` on the transactions the cashier creates: Paysera posts signed
+    /// callbacks there, to be passed to [`super::Engine::handle_callback`] (default: none,
+    /// polling alone).
+    pub callback_uri: Option<String>,
 }
 
 impl Default for EngineConfig {
@@ -37,6 +41,7 @@ impl Default for EngineConfig {
             location_id: None,
             event_retry: defaults::DEFAULT_EVENT_RETRY,
             event_retry_max: defaults::DEFAULT_EVENT_RETRY_MAX,
+            callback_uri: None,
         }
     }
 }

@@ -12,10 +12,14 @@
 //! transactions carrying the reference) before anything is re-created. All calls share one
 //! request budget with jittered backoff on 429 and on errors.
 //!
+//! Callbacks (`callbacks.rs`) wake the loop to read the transaction they name at once; polling
+//! remains the safety net.
+//!
 //! At least once: events go through the store's outbox (`outbox.rs`) and are removed only when
 //! the merchant's handler acknowledged them; failed deliveries are retried on later ticks.
 
 mod budget;
+mod callbacks;
 mod config;
 mod event;
 mod handlers;
@@ -71,6 +75,8 @@ pub struct Engine {
     /// True while a run is in progress (see `run.rs`: one at a time).
     running: AtomicBool,
     wake: tokio::sync::Notify,
+    /// Callbacks seen and the transactions they named (see `callbacks.rs`).
+    inbox: Mutex<callbacks::Inbox>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -114,6 +120,13 @@ impl Engine {
         if config.concurrency == 0 {
             return Err(Error::InvalidInput("concurrency must be at least 1".into()));
         }
+        if let Some(uri) = &config.callback_uri {
+            let mut problems = Vec::new();
+            crate::models::validate_uri("callback_uri", uri, &mut problems);
+            if let Some(problem) = problems.first() {
+                return Err(Error::InvalidInput(problem.message.clone()));
+            }
+        }
         let records = store
             .load()?
             .into_iter()
@@ -141,6 +154,7 @@ impl Engine {
             looping: AtomicBool::new(false),
             running: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
+            inbox: Mutex::new(callbacks::Inbox::default()),
         })
     }
 
@@ -214,7 +228,14 @@ impl Engine {
             return Ok(self.report(polls_before, actions_before, events));
         }
 
-        // 1. Finish what an earlier tick (or process) left mid-way.
+        // 1. Transactions a callback named: now, not when a poll page reaches them.
+        let called_back = self.take_called_back();
+        events.extend(self.for_each(called_back, |r| self.on_called_back(r)).await);
+        if self.cut_short() {
+            return Ok(self.report(polls_before, actions_before, events));
+        }
+
+        // 1b. Finish what an earlier tick (or process) left mid-way.
         let pending: Vec<Record> = self
             .lock()
             .values()

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::client::TransactionQuery;
 use crate::models::{
-    OrderStatus, Payment, Spot, Transaction, TransactionRequest, TransactionStatus,
+    CallbackUri, OrderStatus, Payment, Spot, Transaction, TransactionRequest, TransactionStatus,
 };
 
 impl Engine {
@@ -84,7 +84,8 @@ impl Engine {
             .into_iter()
             .map(|p| p.with_parameter(REFERENCE_PARAMETER, reference.clone()))
             .collect();
-        let request = TransactionRequest::new(payments);
+        let mut request = TransactionRequest::new(payments);
+        request.callback_uri = self.config.callback_uri.clone().map(CallbackUri::Url);
         if let Err(problems) = request.validate() {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
             return self
@@ -247,7 +248,7 @@ impl Engine {
     }
 
     /// Reads the transaction and moves the record to wherever Paysera says it is.
-    async fn settle_from_transaction(&self, mut record: Record) -> Step {
+    pub(super) async fn settle_from_transaction(&self, mut record: Record) -> Step {
         let Some(key) = record.transaction_key.clone() else {
             return Ok(Vec::new());
         };

@@ -275,7 +275,7 @@ fn validate_reserve(reserve: &Reserve, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn validate_uri(field: &str, uri: &str, errors: &mut Vec<FieldError>) {
+pub(crate) fn validate_uri(field: &str, uri: &str, errors: &mut Vec<FieldError>) {
     let lower = uri.get(..8).unwrap_or(uri).to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
         &uri[8..]
