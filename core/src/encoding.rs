@@ -10,8 +10,14 @@
 /// assert_eq!(form_urlencode("a b/ą"), "a+b%2F%C4%85");
 /// ```
 pub fn form_urlencode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len() + 8);
+    form_urlencode_into(&mut out, s);
+    out
+}
+
+/// [`form_urlencode`], appended to `out`.
+pub(crate) fn form_urlencode_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(char::from(b)),
@@ -23,7 +29,6 @@ pub fn form_urlencode(s: &str) -> String {
             }
         }
     }
-    out
 }
 
 /// Why [`form_decode`] stopped; `at` is the byte offset of the `%`.

@@ -18,6 +18,7 @@
 //! assert_eq!(sig.mac, "irSg0m2b8N87EIhAENNkP+2O3E2x0KkddoTMSOEmHt8=");
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::unix_now;
 pub use crate::encoding::form_urlencode;
+use crate::encoding::form_urlencode_into;
 use crate::error::Error;
 pub use header::MacHeader;
 
@@ -227,9 +229,23 @@ pub fn body_hash(body: &[u8]) -> String {
 /// Builds the ext string: `body_hash=...` first when the body is non-empty, then the extra
 /// parameters in the order given. An empty body adds no `body_hash` at all.
 pub fn build_ext(body: &[u8], params: &[(&str, &str)]) -> Result<String, Error> {
-    let mut parts = Vec::with_capacity(params.len() + 1);
+    let mut ext = String::with_capacity(
+        if body.is_empty() { 0 } else { 64 }
+            + params
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum::<usize>(),
+    );
     if !body.is_empty() {
-        parts.push(format!("body_hash={}", form_urlencode(&body_hash(body))));
+        let mut hash = [0u8; 44];
+        let n = BASE64
+            .encode_slice(Sha256::digest(body), &mut hash)
+            .expect("a SHA-256 digest is 44 base64 characters");
+        ext.push_str("body_hash=");
+        form_urlencode_into(
+            &mut ext,
+            std::str::from_utf8(&hash[..n]).expect("base64 is ASCII"),
+        );
     }
     for (k, v) in params {
         let (k, v) = (*k, *v);
@@ -241,9 +257,14 @@ pub fn build_ext(body: &[u8], params: &[(&str, &str)]) -> Result<String, Error> 
                 "ext parameter body_hash is computed from the body; do not pass it",
             ));
         }
-        parts.push(format!("{}={}", form_urlencode(k), form_urlencode(v)));
+        if !ext.is_empty() {
+            ext.push('&');
+        }
+        form_urlencode_into(&mut ext, k);
+        ext.push('=');
+        form_urlencode_into(&mut ext, v);
     }
-    Ok(parts.join("&"))
+    Ok(ext)
 }
 
 /// The seven newline-terminated fields that are HMAC'd.
@@ -256,29 +277,52 @@ pub fn normalized_string(
     port: u16,
     ext: &str,
 ) -> String {
-    let (ts, port) = (ts.to_string(), port.to_string());
-    let parts = [&ts, nonce, method, request_uri, host, &port, ext];
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    for part in parts {
-        out.push_str(part);
+    let mut out = String::with_capacity(
+        20 + nonce.len() + method.len() + request_uri.len() + host.len() + 6 + ext.len() + 7,
+    );
+    push_int(&mut out, ts);
+    for part in [nonce, method, request_uri, host] {
         out.push('\n');
+        out.push_str(part);
     }
+    out.push('\n');
+    push_int(&mut out, i64::from(port));
+    out.push('\n');
+    out.push_str(ext);
+    out.push('\n');
     out
 }
 
-fn hmac_base64(credentials: &MacCredentials, message: &str) -> String {
-    let mut mac = credentials.hmac();
-    mac.update(message.as_bytes());
-    BASE64.encode(mac.finalize().into_bytes())
+/// Appends `n` in decimal (what `to_string` gives, without its allocation).
+fn push_int(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("digits are ASCII"));
 }
 
-fn check_method(method: &str) -> Result<String, Error> {
+fn check_method(method: &str) -> Result<Cow<'_, str>, Error> {
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(Error::invalid_input(format!(
             "HTTP method {method:?} must be letters only, e.g. GET"
         )));
     }
-    Ok(method.to_ascii_uppercase())
+    Ok(if method.bytes().all(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(method)
+    } else {
+        Cow::Owned(method.to_ascii_uppercase())
+    })
 }
 
 fn check_nonce(nonce: &str) -> Result<(), Error> {
@@ -303,55 +347,91 @@ pub fn sign(
     ts: i64,
     nonce: &str,
 ) -> Result<Signature, Error> {
-    if ts < 0 {
-        return Err(Error::invalid_input(format!(
-            "ts {ts} is negative; it is Unix time in seconds"
-        )));
-    }
-    check_nonce(nonce)?;
-    let method = check_method(method)?;
-    let parts = url_parts(url)?;
-    let ext = build_ext(body, ext_params)?;
-    let normalized = normalized_string(
-        ts,
-        nonce,
-        &method,
-        parts.request_uri,
-        &parts.host,
-        parts.port,
-        &ext,
-    );
-    let mac = hmac_base64(credentials, &normalized);
-    let ts_text = ts.to_string();
-    let mut authorization = String::with_capacity(
-        48 + credentials.client_id().len() + ts_text.len() + nonce.len() + mac.len() + ext.len(),
-    );
-    for piece in [
-        "MAC id=\"",
-        credentials.client_id(),
-        "\", ts=\"",
-        &ts_text,
-        "\", nonce=\"",
-        nonce,
-        "\", mac=\"",
-        &mac,
-        "\"",
-    ] {
-        authorization.push_str(piece);
-    }
-    if !ext.is_empty() {
-        authorization.push_str(", ext=\"");
-        authorization.push_str(&ext);
-        authorization.push('"');
-    }
+    let signed = Signed::new(credentials, method, url, body, ext_params, ts, nonce)?;
     Ok(Signature {
         ts,
         nonce: nonce.to_owned(),
-        normalized,
-        ext,
-        mac,
-        authorization,
+        authorization: signed.authorization(credentials, ts, nonce),
+        mac: signed.mac().to_owned(),
+        normalized: signed.normalized,
+        ext: signed.ext,
     })
+}
+
+/// What one signature computes, with the MAC kept on the stack: [`sign`] and
+/// [`MacSigner::authorization`] share it, the latter without building a [`Signature`].
+struct Signed {
+    normalized: String,
+    ext: String,
+    mac: [u8; 44],
+}
+
+impl Signed {
+    fn new(
+        credentials: &MacCredentials,
+        method: &str,
+        url: &str,
+        body: &[u8],
+        ext_params: &[(&str, &str)],
+        ts: i64,
+        nonce: &str,
+    ) -> Result<Self, Error> {
+        if ts < 0 {
+            return Err(Error::invalid_input(format!(
+                "ts {ts} is negative; it is Unix time in seconds"
+            )));
+        }
+        check_nonce(nonce)?;
+        let method = check_method(method)?;
+        let parts = url_parts(url)?;
+        let ext = build_ext(body, ext_params)?;
+        let normalized = normalized_string(
+            ts,
+            nonce,
+            &method,
+            parts.request_uri,
+            &parts.host,
+            parts.port,
+            &ext,
+        );
+        let mut hmac = credentials.hmac();
+        hmac.update(normalized.as_bytes());
+        let mut mac = [0u8; 44];
+        BASE64
+            .encode_slice(hmac.finalize().into_bytes(), &mut mac)
+            .expect("an HMAC-SHA256 is 44 base64 characters");
+        Ok(Self {
+            normalized,
+            ext,
+            mac,
+        })
+    }
+
+    fn mac(&self) -> &str {
+        std::str::from_utf8(&self.mac).expect("base64 is ASCII")
+    }
+
+    /// `MAC id="..", ts="..", nonce="..", mac=".."[, ext=".."]`.
+    fn authorization(&self, credentials: &MacCredentials, ts: i64, nonce: &str) -> String {
+        let id = credentials.client_id();
+        let mut out =
+            String::with_capacity(60 + id.len() + nonce.len() + self.mac.len() + self.ext.len());
+        out.push_str("MAC id=\"");
+        out.push_str(id);
+        out.push_str("\", ts=\"");
+        push_int(&mut out, ts);
+        out.push_str("\", nonce=\"");
+        out.push_str(nonce);
+        out.push_str("\", mac=\"");
+        out.push_str(self.mac());
+        out.push('"');
+        if !self.ext.is_empty() {
+            out.push_str(", ext=\"");
+            out.push_str(&self.ext);
+            out.push('"');
+        }
+        out
+    }
 }
 
 /// Recomputes the MAC for a normalized string; for servers (the sandbox) checking a request.
@@ -563,7 +643,8 @@ impl MacSigner {
             }
         };
         let ts = ts.unwrap_or_else(|| self.clock.now());
-        Ok(sign(&self.credentials, method, url, body, ext_params, ts, nonce)?.authorization)
+        let signed = Signed::new(&self.credentials, method, url, body, ext_params, ts, nonce)?;
+        Ok(signed.authorization(&self.credentials, ts, nonce))
     }
 }
 

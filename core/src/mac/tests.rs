@@ -358,3 +358,19 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn normalized_string_writes_numbers_as_decimal() {
+    for (ts, port) in [
+        (0, 1),
+        (9, 80),
+        (10, 443),
+        (1_343_811_600, 8080),
+        (i64::MAX, u16::MAX),
+    ] {
+        assert_eq!(
+            normalized_string(ts, "n", "GET", "/x?a=1", "h", port, "e"),
+            format!("{ts}\nn\nGET\n/x?a=1\nh\n{port}\ne\n")
+        );
+    }
+}
