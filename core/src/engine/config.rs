@@ -7,7 +7,8 @@ use crate::defaults;
 /// Tuning of the cashier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineConfig {
-    /// Pause between ticks in [`Engine::run_forever`] (default 3 s).
+    /// Pause between ticks in [`Engine::run_forever`](super::Engine::run_forever) (default
+    /// [`DEFAULT_POLL_INTERVAL`](crate::defaults::DEFAULT_POLL_INTERVAL), 3 s).
     pub poll_interval: Duration,
     /// Request budget shared by every call (default 60 per minute; 0 = unlimited).
     pub requests_per_minute: u32,

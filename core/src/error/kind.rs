@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 /// Which class an error belongs to: the one classification every binding follows (Python's and
 /// Node's facades map it to their exception class with a plain table). Stable strings.
 ///
-/// An [`Error::Api`] is classified by Paysera's `error` code first, then by HTTP status
+/// An [`Error::Api`](crate::Error::Api) is classified by Paysera's `error` code first, then by
+/// HTTP status
 /// (401, 404, 409, 429); anything else is plain [`ErrorKind::Api`].
 ///
 /// ```
@@ -137,14 +138,14 @@ pub struct ErrorInfo {
     pub kind: ErrorKind,
     /// The error's `Display`.
     pub message: String,
-    /// See [`Error::code`].
+    /// See [`Error::code`](crate::Error::code).
     pub code: String,
-    /// See [`Error::http_status`].
+    /// See [`Error::http_status`](crate::Error::http_status).
     pub status: Option<u16>,
     pub correlation_id: Option<String>,
-    /// See [`Error::is_retryable`].
+    /// See [`Error::is_retryable`](crate::Error::is_retryable).
     pub retryable: bool,
-    /// See [`Error::outcome_unknown`].
+    /// See [`Error::outcome_unknown`](crate::Error::outcome_unknown).
     pub outcome_unknown: bool,
     /// `Retry-After`, on 429 and 503.
     pub retry_after_ms: Option<u64>,
