@@ -7,8 +7,7 @@ use serde_json::{Map, Value};
 /// Node's facades map it to their exception class with a plain table). Stable strings.
 ///
 /// An [`Error::Api`](crate::Error::Api) is classified by Paysera's `error` code first, then by
-/// HTTP status
-/// (401, 404, 409, 429); anything else is plain [`ErrorKind::Api`].
+/// HTTP status (401, 404, 409, 429); anything else is plain [`ErrorKind::Api`].
 ///
 /// ```
 /// use paysera_scanpay::Error;
