@@ -40,7 +40,7 @@ from typing import (
 )
 
 from . import _native
-from .client import PaymentLike, _BaseClient
+from .client import PaymentLike, _BaseClient, _run
 from .errors import InvalidInputError
 from .models import Field, Model, Money, Spot, Transaction, WireEnum, _many, _one
 
@@ -213,6 +213,7 @@ class _BaseCashier:
         location_id: Optional[int] = None,
         event_retry: float = _native.DEFAULT_EVENT_RETRY,
         event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
+        callback_uri: Optional[str] = None,
     ) -> None:
         if not isinstance(client, _BaseClient):
             raise TypeError("client must be a paysera_scanpay Client or AsyncClient")
@@ -243,6 +244,7 @@ class _BaseCashier:
             float(event_retry),
             float(event_retry_max),
             location_id,
+            callback_uri,
         )
 
     def _check_handler(self, name: str, handler: Any) -> None:
@@ -316,6 +318,8 @@ class Cashier(_BaseCashier):
     ``concurrency`` spots are handled at once within a tick; ``location_id`` limits the cashier
     to one location. ``event_retry`` (seconds) is the first pause before an event whose
     ``on_event`` raised is delivered again; it doubles, with jitter, up to ``event_retry_max``.
+    ``callback_uri``: set on the transactions the cashier creates; pass what Paysera posts there
+    to ``handle_callback()`` and the cashier acts at once instead of at its next poll.
     """
 
     __slots__ = ()
@@ -336,6 +340,7 @@ class Cashier(_BaseCashier):
         location_id: Optional[int] = None,
         event_retry: float = _native.DEFAULT_EVENT_RETRY,
         event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
+        callback_uri: Optional[str] = None,
     ) -> None:
         super().__init__(
             client,
@@ -351,11 +356,21 @@ class Cashier(_BaseCashier):
             location_id=location_id,
             event_retry=event_retry,
             event_retry_max=event_retry_max,
+            callback_uri=callback_uri,
         )
 
     def _check_handler(self, name: str, handler: Any) -> None:
         if inspect.iscoroutinefunction(handler):
             raise TypeError(f"{name} is an async function: give async handlers to AsyncCashier")
+
+    def handle_callback(self, body: Union[bytes, str]) -> bool:
+        """Takes the raw form body Paysera posted to ``callback_uri`` (Django:
+        ``request.body``), verifies its signature and wakes the running cashier to act on its
+        transaction now. ``True`` when genuine; ``False`` when refused (forged, unsigned,
+        already handled, or not this cashier's transaction: logged, nothing changed). Raises
+        only when Paysera's public key cannot be fetched (answer 5xx; polling covers it)."""
+        genuine: bool = self._native.handle_callback(body).wait()
+        return genuine
 
     def run_once(self) -> TickReport:
         """One tick: finish what was left mid-way, read one page of waiting spots and one of
@@ -456,6 +471,7 @@ class AsyncCashier(_BaseCashier):
         location_id: Optional[int] = None,
         event_retry: float = _native.DEFAULT_EVENT_RETRY,
         event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
+        callback_uri: Optional[str] = None,
     ) -> None:
         super().__init__(
             client,
@@ -471,7 +487,13 @@ class AsyncCashier(_BaseCashier):
             location_id=location_id,
             event_retry=event_retry,
             event_retry_max=event_retry_max,
+            callback_uri=callback_uri,
         )
+
+    async def handle_callback(self, body: Union[bytes, str]) -> bool:
+        """``Cashier.handle_callback()``, awaitable (aiohttp, Starlette, Django async views)."""
+        genuine: bool = await _run(self._native.handle_callback(body))
+        return genuine
 
     async def run_once(self) -> TickReport:
         """One tick (see ``Cashier.run_once``); the event loop stays free meanwhile."""
