@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{BigInt, Either3, Promise, PromiseRaw};
+use napi::bindgen_prelude::{BigInt, Buffer, Either, Either3, Promise, PromiseRaw};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Result, Status};
 use napi_derive::napi;
@@ -83,6 +83,7 @@ pub struct CashierOptions {
     pub event_retry_max_ms: Option<u32>,
     /// A `FileStore` log at this path; in memory when absent.
     pub store_file: Option<String>,
+    pub callback_uri: Option<String>,
 }
 
 fn config(o: CashierOptions) -> Result<EngineConfig> {
@@ -95,6 +96,7 @@ fn config(o: CashierOptions) -> Result<EngineConfig> {
     c.concurrency = o.concurrency.map_or(c.concurrency, |n| n as usize);
     c.event_retry = o.event_retry_ms.map_or(c.event_retry, ms);
     c.event_retry_max = o.event_retry_max_ms.map_or(c.event_retry_max, ms);
+    c.callback_uri = o.callback_uri;
     c.location_id = o
         .location_id
         .map(|id| convert::id(id, "locationId"))
@@ -170,6 +172,22 @@ impl Cashier {
             }
             Ok(())
         })
+    }
+
+    /// Verifies a callback body Paysera posted and wakes the loop for its transaction.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn handle_callback<'e>(
+        &self,
+        env: &'e Env,
+        body: Either<String, Buffer>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let (engine, body) = (self.engine.clone(), convert::bytes(Some(body)));
+        spawn(
+            env,
+            cancel,
+            async move { engine.handle_callback(&body).await },
+        )
     }
 
     /// Ends the loop of `start()` after its current step.

@@ -125,6 +125,10 @@ export interface CashierOptions {
    * {@link DEFAULT_EVENT_RETRY_MAX_MS}. */
   eventRetryMs?: number;
   eventRetryMaxMs?: number;
+  /** Set as `callback_uri` on the transactions the cashier creates: pass what Paysera posts
+   * there to `handleCallback()` and the cashier acts at once instead of at its next poll
+   * (default: none, polling alone). */
+  callbackUri?: string;
 }
 
 type Reply = { ok: unknown } | { error: string };
@@ -194,6 +198,7 @@ export class Cashier {
             eventRetryMs: o.eventRetryMs,
             eventRetryMaxMs: o.eventRetryMaxMs,
             storeFile: file,
+            callbackUri: o.callbackUri,
           },
         ),
     );
@@ -229,6 +234,16 @@ export class Cashier {
         throw fromNative(error);
       },
     );
+  }
+
+  /** Takes the raw form body Paysera posted to `callbackUri` (Express:
+   * `express.raw({ type: 'application/x-www-form-urlencoded' })`), verifies its signature and
+   * wakes the running cashier to act on its transaction now. Resolves `true` when genuine,
+   * `false` when refused (forged, unsigned, already handled, or not this cashier's
+   * transaction: logged, nothing changed); rejects only when Paysera's public key cannot be
+   * fetched (answer 5xx; polling covers it). */
+  handleCallback(body: string | Buffer, options: CallOptions = {}): Promise<boolean> {
+    return call(options.signal, (t) => this.#native.handleCallback(body, t));
   }
 
   /** Ends `start()`'s loop after its current step. */

@@ -28,6 +28,16 @@ function createTill(paysera, cashierOptions = {}) {
     res.sendStatus(204);
   });
   app.get('/payments', (req, res) => res.json(payments));
+
+  // Paysera's callbacks (`callbackUri` pointing here) wake the cashier at once; polling stays
+  // the safety net. express.raw keeps the body exactly as Paysera signed it.
+  app.post('/paysera/callback', express.raw({ type: 'application/x-www-form-urlencoded' }), async (req, res) => {
+    try {
+      res.sendStatus((await cashier.handleCallback(req.body)) ? 200 : 400);
+    } catch {
+      res.sendStatus(503); // Paysera's public key could not be fetched: it posts again later
+    }
+  });
   return { app, cashier };
 }
 
@@ -36,6 +46,7 @@ if (require.main === module) {
   const { PAYSERA_CLIENT_ID: clientId, PAYSERA_MAC_KEY: macKey, PAYSERA_BASE_URL: baseUrl } = process.env;
   const { app, cashier } = createTill(new Client({ clientId, macKey, baseUrl }), {
     store: { file: process.env.CASHIER_LOG ?? 'cashier.log' }, // a restart finishes what was started
+    callbackUri: process.env.PAYSERA_CALLBACK_URI, // e.g. https://till.example/paysera/callback
   });
   const server = app.listen(process.env.PORT ?? 3000, () => console.log(`till: port ${server.address().port}`));
   const shutdown = new AbortController();

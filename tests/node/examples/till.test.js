@@ -42,3 +42,12 @@ test('a billed table is paid and freed without anyone calling Paysera by hand', 
   expect(payments).toEqual([{ spotId: table.id, amounts: [{ price: 2450, currency: 'EUR' }] }]);
   expect(sandbox.transactions()[0]).toMatchObject({ status: 'confirmed' });
 });
+
+test('the callback route refuses what Paysera did not sign', async () => {
+  const forged = await fetch(`${base}/paysera/callback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ event: '{"type":"reserved"}', sign: 'AAAA' }).toString(),
+  });
+  expect(forged.status).toBe(400);
+});
