@@ -257,8 +257,8 @@ impl NativeClient {
         project_id: Option<u64>,
         location_id: Option<u64>,
     ) -> PyResult<Call> {
-        let query = TransactionQuery {
-            statuses: statuses.into_iter().map(TransactionStatus::from).collect(),
+        let query = transaction_query(
+            statuses,
             wallet,
             from,
             to,
@@ -266,7 +266,7 @@ impl NativeClient {
             offset,
             project_id,
             location_id,
-        };
+        );
         let c = self.client(py)?;
         Ok(Call::new(
             py,
@@ -288,8 +288,8 @@ impl NativeClient {
         project_id: Option<u64>,
         location_id: Option<u64>,
     ) -> PyResult<Pager> {
-        let query = TransactionQuery {
-            statuses: statuses.into_iter().map(TransactionStatus::from).collect(),
+        let query = transaction_query(
+            statuses,
             wallet,
             from,
             to,
@@ -297,7 +297,7 @@ impl NativeClient {
             offset,
             project_id,
             location_id,
-        };
+        );
         Ok(Pager::new(Pages::Transactions(
             self.client(py)?.iter_transactions(query),
         )))
@@ -387,6 +387,29 @@ fn spot_query(
         location_id,
         limit,
         offset,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn transaction_query(
+    statuses: Vec<String>,
+    wallet: Option<u64>,
+    from: Option<i64>,
+    to: Option<i64>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+    project_id: Option<u64>,
+    location_id: Option<u64>,
+) -> TransactionQuery {
+    TransactionQuery {
+        statuses: statuses.into_iter().map(TransactionStatus::from).collect(),
+        wallet,
+        from,
+        to,
+        limit,
+        offset,
+        project_id,
+        location_id,
     }
 }
 
