@@ -1,6 +1,6 @@
 /**
- * `paysera-scanpay/express`: Paysera's callback route for Express (4 or 5), Connect or plain
- * `node:http`. Typed structurally: it needs neither `express` nor `@types/express`.
+ * `paysera-scanpay/express`: Paysera's callback route for Express, Connect or plain `node:http`
+ * (tested with Express 5). Typed structurally: it needs neither `express` nor `@types/express`.
  *
  * ```js
  * const { payseraCallback } = require('paysera-scanpay/express');

@@ -1,5 +1,5 @@
 /**
- * `paysera-scanpay/fastify`: Paysera's callback route as a Fastify plugin (Fastify 4 or 5).
+ * `paysera-scanpay/fastify`: Paysera's callback route as a Fastify plugin (tested with Fastify 5).
  * Typed structurally: it does not import `fastify`.
  *
  * ```js
