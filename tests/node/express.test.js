@@ -7,7 +7,7 @@ const express = require('express');
 const { Cashier, InvalidInputError } = require('paysera-scanpay');
 const { payseraCallback, DEFAULT_CALLBACK_BODY_LIMIT } = require('paysera-scanpay/express');
 const { Sandbox } = require('paysera-scanpay/testing');
-const { eventually } = require('./helpers');
+const { eventually, orderedTickDone } = require('./helpers');
 
 // Nobody listens here: callbacks sent to it are lost (the sandbox still journals them).
 const LOST = 'http://127.0.0.1:9/paysera/callback';
@@ -87,7 +87,7 @@ test('a real callback reaches the cashier through the middleware; the transactio
   const onCallback = (event, req) => events.push([event.type, event.data.transaction_key, req.path]);
   app.post('/paysera/callback', payseraCallback({ cashier, onCallback }));
 
-  await eventually(() => ordered(cashier));
+  await eventually(() => ordered(cashier) && orderedTickDone(sandbox));
   const [tx] = sandbox.transactions();
   sandbox.confirm(tx.transaction_key); // the sandbox posts a signed 'reserved' callback to the app
   await eventually(() => sandbox.spots()[0].status === 'closed', 20_000);
@@ -114,7 +114,7 @@ test('forged, tampered, unsigned and foreign callbacks get 400 and change nothin
   const cashier = startCashier(`${base}/paysera/callback`);
   const events = [];
   app.post('/paysera/callback', payseraCallback({ cashier, onCallback: (e) => events.push(e) }));
-  await eventually(() => ordered(cashier));
+  await eventually(() => ordered(cashier) && orderedTickDone(sandbox));
   const theirs = await strangersCallback();
   const records = cashier.records();
   const requests = () => sandbox.requests().filter((r) => !r.path.endsWith('/publickey')).length;

@@ -9,7 +9,7 @@ const Fastify = require('fastify');
 const { Cashier } = require('paysera-scanpay');
 const { payseraCallbackPlugin, DEFAULT_CALLBACK_BODY_LIMIT } = require('paysera-scanpay/fastify');
 const { Sandbox } = require('paysera-scanpay/testing');
-const { eventually } = require('./helpers');
+const { eventually, orderedTickDone } = require('./helpers');
 
 // Nobody listens here: callbacks sent to it are lost (the sandbox still journals them).
 const LOST = 'http://127.0.0.1:9/paysera/callback';
@@ -84,7 +84,7 @@ test('a real callback reaches the cashier through the plugin; the transaction is
     const onCallback = (event, request) => events.push([event.type, event.data.transaction_key, request.url]);
     app.register(payseraCallbackPlugin, { path: '/paysera/callback', cashier, onCallback });
   });
-  await eventually(() => ordered(cashier));
+  await eventually(() => ordered(cashier) && orderedTickDone(sandbox));
   const [tx] = sandbox.transactions();
   sandbox.confirm(tx.transaction_key); // the sandbox posts a signed 'reserved' callback to the app
   await eventually(() => sandbox.spots()[0].status === 'closed', 20_000);
@@ -111,7 +111,7 @@ test('forged, tampered, unsigned and foreign callbacks get 400 and change nothin
     cashier = startCashier(`${base}/paysera/callback`);
     app.register(payseraCallbackPlugin, { prefix: '/paysera', path: '/callback', cashier, onCallback: (e) => events.push(e) });
   });
-  await eventually(() => ordered(cashier));
+  await eventually(() => ordered(cashier) && orderedTickDone(sandbox));
   const theirs = await strangersCallback();
   const records = cashier.records();
   const statuses = sandbox.transactions().map((t) => t.status);

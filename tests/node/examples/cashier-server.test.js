@@ -2,7 +2,7 @@
 // Fastify route makes the cashier confirm at once; a forged one is refused.
 const { Sandbox } = require('paysera-scanpay/testing');
 const { createCashierServer } = require('./cashier-server');
-const { eventually } = require('../helpers');
+const { eventually, orderedTickDone } = require('../helpers');
 
 let sandbox;
 let server;
@@ -38,7 +38,7 @@ const post = (fields) =>
 
 test("Paysera's signed callback settles the bill at once; a forged one changes nothing", async () => {
   expect(await (await fetch(`${base}/health`)).json()).toEqual({ running: true });
-  await eventually(() => server.cashier.records().some((r) => r.stage === 'ordered'));
+  await eventually(() => orderedTickDone(sandbox)); // billed, and that tick is over
   sandbox.confirm(sandbox.transactions()[0].transaction_key); // the customer confirms in the app
   const [sent] = await eventually(() => (sandbox.callbacks().length ? sandbox.callbacks() : null));
 

@@ -9,7 +9,7 @@ require('reflect-metadata');
 const { NestFactory } = require('@nestjs/core');
 const { Cashier } = require('paysera-scanpay');
 const { Sandbox } = require('paysera-scanpay/testing');
-const { eventually } = require('../helpers');
+const { eventually, orderedTickDone } = require('../helpers');
 
 const root = path.join(__dirname, '..', '..', '..');
 // Inside the repository, so the compiled module finds @nestjs and paysera-scanpay; one folder per
@@ -55,7 +55,7 @@ const post = (body) =>
 test('the cashier runs from bootstrap to shutdown; the controller hands it the raw callback', async () => {
   const cashier = app.get(Cashier);
   expect(cashier.running).toBe(true);
-  await eventually(() => cashier.records().some((r) => r.stage === 'ordered'));
+  await eventually(() => orderedTickDone(sandbox)); // billed, and that tick is over
   const [tx] = sandbox.transactions();
   sandbox.confirm(tx.transaction_key);
   const [sent] = await eventually(() => (sandbox.callbacks().length ? sandbox.callbacks() : null));
