@@ -38,7 +38,7 @@ const CALLBACK_PRIVATE_KEY: &str = include_str!("../keys/callback_private_key.pe
 /// Requests per second with `in_flight` tasks issuing `GET /spot/{id}` for `window`: the
 /// measurement of `sandbox_bench.rs` (BENCHMARKS.md, "Sandbox capacity"), repeated here so that
 /// the limit and the engine share one run.
-async fn capacity(in_flight: usize, window: Duration) -> f64 {
+async fn capacity(in_flight: usize, window: Duration) -> (f64, Cost) {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let spot = sandbox
         .create_spot(1, "bench", PlaceInfo::default())
@@ -59,13 +59,39 @@ async fn capacity(in_flight: usize, window: Duration) -> f64 {
             })
         })
         .collect();
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     for t in tasks {
         t.await.unwrap();
     }
-    let rate = done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    let cost = Cost {
+        wall: started.elapsed().as_secs_f64(),
+        cpu: cpu_seconds() - cpu,
+    };
+    let rate = done.load(Ordering::Relaxed) as f64 / cost.wall;
     sandbox.shutdown().await;
-    rate
+    (rate, cost)
+}
+
+/// CPU seconds this process has used (user + system, all threads), from `/proc/self/stat`
+/// (clock ticks of 10 ms: coarse, so only sums over the rounds are reported).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Wall and CPU seconds of a measured stretch.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    wall: f64,
+    cpu: f64,
 }
 
 /// One engine run: every table paid and closed.
@@ -76,6 +102,7 @@ struct EngineRun {
     kinds: BTreeMap<String, f64>,
     callbacks_taken: usize,
     callbacks_sent: usize,
+    cost: Cost,
 }
 
 /// The same four requests per spot the engine makes (create the transaction, attach it,
@@ -83,7 +110,7 @@ struct EngineRun {
 /// second the request mix allows on this machine. With `callbacks`, each transaction names an
 /// endpoint that answers 200 without reading the body, so the sandbox signs and posts a
 /// callback per spot as it does for the engine.
-async fn request_mix_bound(callbacks: bool) -> f64 {
+async fn request_mix_bound(callbacks: bool) -> (f64, Cost) {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let spots: Vec<u64> = (0..TABLES)
         .map(|i| {
@@ -107,7 +134,7 @@ async fn request_mix_bound(callbacks: bool) -> f64 {
     });
     let uri = callbacks.then_some(uri);
     let queue = Arc::new(std::sync::Mutex::new(spots));
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let (client, queue, uri) = (client.clone(), queue.clone(), uri.clone());
@@ -139,11 +166,27 @@ async fn request_mix_bound(callbacks: bool) -> f64 {
     for t in tasks {
         t.await.unwrap();
     }
-    let rate = TABLES as f64 / started.elapsed().as_secs_f64();
+    let cost = Cost {
+        wall: started.elapsed().as_secs_f64(),
+        cpu: cpu_seconds() - cpu,
+    };
     assert!(sb.spots().iter().all(|s| s.status == SpotStatus::Closed));
     sink.abort();
     sb.shutdown().await;
-    rate
+    (TABLES as f64 / cost.wall, cost)
+}
+
+/// CPU per spot and cores busy, summed over the rounds.
+fn cpu_columns(costs: impl Iterator<Item = Cost>, rounds: usize) -> String {
+    let total = costs.fold(Cost::default(), |a, c| Cost {
+        wall: a.wall + c.wall,
+        cpu: a.cpu + c.cpu,
+    });
+    format!(
+        "{:.2} ms | {:.1}",
+        total.cpu * 1e3 / (TABLES * rounds) as f64,
+        total.cpu / total.wall
+    )
 }
 
 /// Microseconds to sign one callback (the sandbox, RSA-2048 PKCS#1 v1.5) and to verify it (the
@@ -240,7 +283,7 @@ async fn engine_run(concurrency: usize, callbacks: bool) -> EngineRun {
     let arrivals = callback_endpoint::Arrivals::default();
     let server = callback_endpoint::serve(listener, engine.clone(), arrivals.clone());
 
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let runner = {
         let engine = engine.clone();
         tokio::spawn(async move { engine.run_forever().await.unwrap() })
@@ -249,6 +292,10 @@ async fn engine_run(concurrency: usize, callbacks: bool) -> EngineRun {
         .await
         .expect("every table paid and closed within 2 minutes");
     let elapsed = started.elapsed();
+    let cost = Cost {
+        wall: elapsed.as_secs_f64(),
+        cpu: cpu_seconds() - cpu,
+    };
     let journal = sb.requests();
     let callbacks_sent = sb.callbacks().len();
 
@@ -274,6 +321,7 @@ async fn engine_run(concurrency: usize, callbacks: bool) -> EngineRun {
         kinds,
         callbacks_taken,
         callbacks_sent,
+        cost,
     }
 }
 
@@ -305,16 +353,30 @@ fn main() {
         }
     });
     let (sign_us, verify_us) = rsa_costs();
+    let cap_cost = caps.iter().fold(Cost::default(), |a, c| Cost {
+        wall: a.wall + c.1.wall,
+        cpu: a.cpu + c.1.cpu,
+    });
+    let cap_requests: f64 = caps.iter().map(|c| c.0 * c.1.wall).sum();
+    let mut caps: Vec<f64> = caps.iter().map(|c| c.0).collect();
     let capacity = median(&mut caps);
+    let mix_cols = cpu_columns(mix.iter().map(|m: &(f64, Cost)| m.1), rounds);
+    let mix_cb_cols = cpu_columns(mix_cb.iter().map(|m: &(f64, Cost)| m.1), rounds);
+    let mut mix: Vec<f64> = mix.iter().map(|m| m.0).collect();
+    let mut mix_cb: Vec<f64> = mix_cb.iter().map(|m| m.0).collect();
     let (mix, mix_cb) = (median(&mut mix), median(&mut mix_cb));
     println!(
         "### Efficiency against the limit, {TABLES} tables, budget lifted (median of {rounds}, interleaved)"
     );
     println!();
-    println!("| measure | spots fully paid / s | requests per spot | share of the limit |");
-    println!("|---|---|---|---|");
     println!(
-        "| the limit: sandbox capacity, signed MAC-checked `GET /spot/{{id}}`, 64 in flight | | | {capacity:.0} requests/s |"
+        "| measure | spots fully paid / s | requests per spot | share of the limit | process CPU per spot | cores busy |"
+    );
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| the limit: sandbox capacity, signed MAC-checked `GET /spot/{{id}}`, 64 in flight | | | {capacity:.0} requests/s | {:.3} ms per request | {:.1} |",
+        cap_cost.cpu * 1e3 / cap_requests,
+        cap_cost.cpu / cap_cost.wall
     );
     for (i, (c, callbacks)) in VARIANTS.iter().enumerate() {
         let mut rates: Vec<f64> = runs[i].iter().map(|r| r.paid_per_s).collect();
@@ -330,18 +392,19 @@ fn main() {
         );
         let bold = if i == 0 { "**" } else { "" };
         println!(
-            "| engine, concurrency {c}{}, callbacks {} | {rate:.0} | {per_spot:.2} | {bold}{:.0} %{bold} |",
+            "| engine, concurrency {c}{}, callbacks {} | {rate:.0} | {per_spot:.2} | {bold}{:.0} %{bold} | {} |",
             if *c == 8 { " (default)" } else { "" },
             if *callbacks { "on" } else { "off" },
-            fraction * 100.0
+            fraction * 100.0,
+            cpu_columns(runs[i].iter().map(|r| r.cost), rounds)
         );
     }
     println!(
-        "| no engine: the same 4 requests per spot from the client, 64 in flight, no callbacks | {mix:.0} | 4 | {:.0} % |",
+        "| no engine: the same 4 requests per spot from the client, 64 in flight, no callbacks | {mix:.0} | 4 | {:.0} % | {mix_cols} |",
         mix * 4.0 / capacity * 100.0
     );
     println!(
-        "| no engine: the same, each transaction with a callback URL (the sandbox signs and posts one callback per spot) | {mix_cb:.0} | 4 | {:.0} % |",
+        "| no engine: the same, each transaction with a callback URL (the sandbox signs and posts one callback per spot) | {mix_cb:.0} | 4 | {:.0} % | {mix_cb_cols} |",
         mix_cb * 4.0 / capacity * 100.0
     );
     println!();
