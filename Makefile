@@ -27,8 +27,9 @@ browser-test:
 python-test:
 	bash tests/python/run.sh
 
+# With a throwaway Postgres (installed with apt when missing) for the store and replica tests.
 rust-test:
-	$(CARGO) test --workspace --locked
+	bash scripts/with-postgres.sh $(CARGO) test --workspace --locked
 
 # A long fuzzing pass over what faces the network (rust-test runs a short one; core/tests/fuzz).
 FUZZ_CASES ?= 100000
