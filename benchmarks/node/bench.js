@@ -6,8 +6,14 @@
 // 2. Round trips to the in-process sandbox: Client against fetch + the node:crypto signer,
 //    sequential and 1,000 concurrent. Both sides sign every request with a fresh nonce and decode
 //    the JSON response.
+//
+// `--vs-rust` instead runs only Client.getSpot's round trip against the Rust core client's
+// (sandbox/examples/round_trip.rs, run as a child process against this process's sandbox),
+// interleaved, and prints the ratio (BENCHMARKS.md, "Efficiency against the limit").
+const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const os = require('node:os');
+const nodePath = require('node:path');
 const { MacSigner } = require('paysera-scanpay');
 const { Sandbox } = require('paysera-scanpay/testing');
 
@@ -61,7 +67,58 @@ async function rate(fn, { ops, rounds = 5 }) {
 }
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
+// ---- against the Rust core client: the same request to the same sandbox, alternating.
+function roundTripExe() {
+  if (process.env.PAYSERA_ROUND_TRIP_EXE) return process.env.PAYSERA_ROUND_TRIP_EXE;
+  const root = nodePath.resolve(__dirname, '..', '..');
+  return nodePath.join(root, 'target', process.env.CARGO_BUILD_TARGET || '', 'release', 'examples', 'round_trip');
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function vsRust({ calls = 2000, rounds = 5 } = {}) {
+  const sandbox = await Sandbox.start();
+  let rust = [];
+  let handoff = [];
+  let node = [];
+  try {
+    const spot = sandbox.createSpot(1, 'bench-vs-rust', { title: 'Bench' });
+    const client = sandbox.client({ retries: 0 });
+    const exe = roundTripExe();
+    for (let r = 0; r < rounds; r++) {
+      // The child talks to this process's sandbox, which runs on the core's threads, so blocking
+      // the event loop meanwhile is fine.
+      const out = execFileSync(exe, [sandbox.baseUrl, sandbox.clientId, sandbox.macKey, String(spot.id), String(calls)]);
+      const measured = JSON.parse(out.toString());
+      rust.push(measured.p50_us);
+      handoff.push(measured.handoff_p50_us);
+      for (let i = 0; i < 100; i++) await client.getSpot(spot.id); // a warm connection, as the Rust side
+      const times = [];
+      for (let i = 0; i < calls; i++) {
+        const t = process.hrtime.bigint();
+        await client.getSpot(spot.id);
+        times.push(Number(process.hrtime.bigint() - t) / 1e3);
+      }
+      node.push(median(times));
+    }
+  } finally {
+    await sandbox.stop();
+  }
+  rust = median(rust);
+  handoff = median(handoff);
+  node = median(node);
+  console.log(`Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0].model}, ${os.platform()} ${os.arch()}\n`);
+  console.log(
+    `| round trip, sequential \`getSpot\`, p50 (median of ${rounds} interleaved runs of ${calls.toLocaleString('en-US')}) | Rust core client | Node \`Client\` | ratio | target |`,
+  );
+  console.log('|---|---|---|---|---|');
+  console.log(`| same in-process sandbox, same run | ${rust.toFixed(0)} µs | ${node.toFixed(0)} µs | **${(node / rust).toFixed(2)}×** | ≤ 1.3× |`);
+  console.log(
+    `| diagnostic: the Rust call handed from a plain thread to the runtime, result over a channel (no JavaScript) | ${handoff.toFixed(0)} µs | | ${(handoff / rust).toFixed(2)}× | |`,
+  );
+}
+
 async function main() {
+  if (process.argv.includes('--vs-rust')) return vsRust();
   const rows = [];
   const row = (what, ours, theirs, unit) =>
     rows.push(`| ${what} | ${fmt(ours)} ${unit} | ${fmt(theirs)} ${unit} | **${(ours / theirs).toFixed(2)}×** |`);

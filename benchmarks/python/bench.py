@@ -5,6 +5,10 @@ same run (see BENCHMARKS.md; run with `bash benchmarks/python/run.sh`).
 2. `Client` round trips against the sandbox vs `requests.Session` + the pure-Python signer.
 3. 1,000 concurrent `AsyncClient` requests vs `httpx.AsyncClient` + the pure-Python signer.
 4. `import paysera_scanpay` time, and the resident memory a `Client` adds.
+
+`--vs-rust` instead runs only `Client.get_spot`'s round trip against the Rust core client's
+(`sandbox/examples/round_trip.rs`, run as a subprocess against this process's sandbox),
+interleaved, and prints the ratio (BENCHMARKS.md, "Efficiency against the limit").
 """
 
 from __future__ import annotations
@@ -263,6 +267,72 @@ def bench_startup(results: Dict[str, Any], sandbox: Sandbox) -> None:
     }
 
 
+# --- 5. against the Rust core client ---------------------------------------------------------
+
+
+def rust_round_trip_exe() -> pathlib.Path:
+    """The `round_trip` example, release build (run.sh builds it)."""
+    exe = os.environ.get("PAYSERA_ROUND_TRIP_EXE")
+    if exe:
+        return pathlib.Path(exe)
+    target = os.environ.get("CARGO_BUILD_TARGET", "")
+    return ROOT / "target" / target / "release" / "examples" / "round_trip"
+
+
+def bench_vs_rust(sandbox: Sandbox, calls: int = 2000, rounds: int = 5) -> Dict[str, Any]:
+    """Median round trip of `Client.get_spot` and of the Rust core client's `get_spot`, the same
+    request to the same sandbox (this process's), alternating five times."""
+    spot = sandbox.create_spot(1, "bench-vs-rust", title="Bench")
+    client = sandbox.client()
+    exe = rust_round_trip_exe()
+    if not exe.exists():
+        sys.exit(f"{exe} is missing: cargo build --release -p paysera-sandbox --example round_trip")
+
+    handoff: List[float] = []
+
+    def rust() -> float:
+        argv = [str(exe), sandbox.base_url, sandbox.client_id, sandbox.mac_key, str(spot.id), str(calls)]
+        out = json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
+        handoff.append(float(out["handoff_p50_us"]))
+        return float(out["p50_us"])
+
+    def python() -> float:
+        for _ in range(100):  # as the Rust side: a warm connection
+            client.get_spot(spot.id)
+        times = []
+        for _ in range(calls):
+            t = time.perf_counter()
+            client.get_spot(spot.id)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times) * 1e6
+
+    r, p = interleaved(rounds, rust, python)
+    client.close()
+    return {
+        "calls": calls,
+        "rounds": rounds,
+        "rust_us": r,
+        "rust_handoff_us": statistics.median(handoff),
+        "python_us": p,
+        "ratio": p / r,
+    }
+
+
+def vs_rust_markdown(rt: Dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            f"| round trip, sequential `get_spot`, p50 (median of {rt['rounds']} interleaved runs of "
+            f"{rt['calls']:,}) | Rust core client | Python `Client` | ratio | target |",
+            "|---|---|---|---|---|",
+            f"| same in-process sandbox, same run | {rt['rust_us']:.0f} µs | {rt['python_us']:.0f} µs | "
+            f"**{rt['ratio']:.2f}×** | ≤ 1.3× |",
+            f"| diagnostic: the Rust call handed from a plain thread to the runtime, result over a channel "
+            f"(the binding's hand-off, no Python) | {rt['rust_handoff_us']:.0f} µs | | "
+            f"{rt['rust_handoff_us'] / rt['rust_us']:.2f}× | |",
+        ]
+    )
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -332,7 +402,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md's Python section")
     parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
+    parser.add_argument(
+        "--vs-rust", action="store_true", help="only the round trip against the Rust core client's"
+    )
     args = parser.parse_args()
+    if args.vs_rust:
+        with Sandbox() as sandbox:
+            rt = bench_vs_rust(sandbox)
+        if args.json:
+            print(json.dumps(rt, indent=2))
+        print(f"Python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}\n")
+        print(vs_rust_markdown(rt))
+        return
     check_baseline_is_equivalent()
     results: Dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),

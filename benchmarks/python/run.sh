@@ -2,6 +2,7 @@
 # Python benchmarks: an optimised build in its own venv (under target/, so the debug test venv is
 # untouched), then bench.py. `--write` also updates BENCHMARKS.md's Python section.
 #   bash benchmarks/python/run.sh [--write] [--json]
+#   bash benchmarks/python/run.sh --vs-rust   # only Client.get_spot against the Rust client
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/cargo-env.sh
@@ -25,5 +26,9 @@ fi
 rm -rf target/python-bench-wheels
 maturin build --release --quiet --out target/python-bench-wheels
 python -m pip install --quiet --force-reinstall --no-deps target/python-bench-wheels/*.whl
+if [[ " $* " == *" --vs-rust "* ]]; then
+    cargo build --release --locked --quiet -p paysera-sandbox --example round_trip
+    export PAYSERA_ROUND_TRIP_EXE="$PWD/target/$CARGO_BUILD_TARGET/release/examples/round_trip"
+fi
 cd target  # import the installed wheel, not bindings-python/python
 python ../benchmarks/python/bench.py "$@"

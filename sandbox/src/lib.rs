@@ -47,6 +47,8 @@ pub mod doc_examples {
     pub struct Cashier;
     #[doc = include_str!("../../docs/deployment.md")]
     pub struct Deployment;
+    #[doc = include_str!("../../docs/django.md")]
+    pub struct Django;
     #[doc = include_str!("../../docs/going-live.md")]
     pub struct GoingLive;
     #[doc = include_str!("../../docs/node.md")]

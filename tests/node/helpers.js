@@ -31,4 +31,12 @@ async function eventually(check, ms = 5000) {
   }
 }
 
-module.exports = { callbackReceiver, eventually };
+/** True once a cashier's tick that ordered has also read the reserved transactions: a customer
+ * confirming after that is seen by a callback or the next poll, never by that same tick. */
+function orderedTickDone(sandbox) {
+  const requests = sandbox.requests();
+  const order = requests.findIndex((r) => r.method === 'POST' && /\/spot\/[^/]+\/order/.test(r.path));
+  return order >= 0 && requests.slice(order).some((r) => r.method === 'GET' && r.path.includes('/transactions?'));
+}
+
+module.exports = { callbackReceiver, eventually, orderedTickDone };

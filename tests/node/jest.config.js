@@ -14,6 +14,8 @@ module.exports = {
   moduleNameMapper: {
     '^paysera-scanpay$': path.join(dist, 'index.js'),
     '^paysera-scanpay/testing$': path.join(dist, 'testing.js'),
+    '^paysera-scanpay/express$': path.join(dist, 'express.js'),
+    '^paysera-scanpay/fastify$': path.join(dist, 'fastify.js'),
   },
   testTimeout: 30000,
 };

@@ -14,6 +14,8 @@ const shown = {
   'tests/node/examples/pos.js': 'docs/node.md',
   'tests/node/examples/pos.test.js': 'docs/node.md',
   'tests/node/examples/signing.test.js': 'docs/node.md',
+  'tests/node/examples/cashier-server.js': 'docs/node.md', // run by examples/cashier-server.test.js
+  'tests/node/examples/payments.module.ts': 'docs/node.md', // compiled and run by examples/payments.test.js
   'tests/node/examples/till.js': 'docs/cashier.md',
   'tests/node/examples/till.test.js': 'docs/cashier.md',
   'tests/node/examples/paid-once.js': 'docs/cashier.md', // run by examples/paid-once.test.js

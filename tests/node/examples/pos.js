@@ -1,9 +1,10 @@
 // pos.js: an Express POS backend taking payments with Paysera Scan and Pay.
 const express = require('express');
-const { InvalidStateError, PayseraError, parseCallbackForm, verifyCallback } = require('paysera-scanpay');
+const { InvalidStateError, PayseraError } = require('paysera-scanpay');
+const { payseraCallback } = require('paysera-scanpay/express');
 
-// paysera: a Client; publicKeyPem: Paysera's callback key; pageSize: of the reserved listing.
-function createApp({ paysera, publicKeyPem, pageSize = 100 }) {
+// paysera: a Client; pageSize: of the reserved listing.
+function createApp({ paysera, pageSize = 100 }) {
   const app = express();
   const tableOf = new Map(); // transaction key -> spot id (your database, in real life)
 
@@ -51,14 +52,16 @@ function createApp({ paysera, publicKeyPem, pageSize = 100 }) {
     }
   });
 
-  // Paysera's callback: verify the signature over the exact bytes received.
-  app.post('/paysera/callback', express.raw({ type: 'application/x-www-form-urlencoded' }), (req, res) => {
-    const { event, sign } = parseCallbackForm(req.body);
-    if (!verifyCallback(event, sign, publicKeyPem)) return res.status(400).send('bad signature');
-    const { type, data } = JSON.parse(event.toString('utf8'));
-    app.emit('paysera', type, data); // e.g. 'reserved': tell the waiter's tablet
-    res.send('OK');
-  });
+  // Paysera's callbacks: the signature is checked over the exact bytes received, with Paysera's
+  // public key (fetched by the client, cached, fetched again if Paysera rotates it). Genuine
+  // ones reach onCallback and get 200 OK; the rest get 400. No body parser runs before it.
+  app.post(
+    '/paysera/callback',
+    payseraCallback({
+      verify: paysera,
+      onCallback: ({ type, data }) => app.emit('paysera', type, data), // e.g. 'reserved': tell the waiter's tablet
+    }),
+  );
 
   // Paysera's errors carry what support needs; none of them contains your MAC key.
   app.use((err, req, res, next) => {

@@ -10,7 +10,7 @@ let base;
 beforeAll(async () => {
   sandbox = await Sandbox.start();
   // One bill per page: settling has to read several pages.
-  app = createApp({ paysera: sandbox.client(), publicKeyPem: sandbox.publicKeyPem, pageSize: 1 });
+  app = createApp({ paysera: sandbox.client(), pageSize: 1 });
   server = app.listen(0);
   base = `http://127.0.0.1:${server.address().port}`;
 });

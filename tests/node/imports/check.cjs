@@ -9,6 +9,9 @@ const names = ['Cashier', 'Client', 'MacSigner', 'qr', 'verifyCallback', 'verify
   'StoreError', 'InternalError'];
 for (const name of names) assert.ok(pkg[name], `missing export ${name}`);
 assert.equal(pkg.qr.spotCode(1, 'table1'), 'PAYSERA*1:table1');
+// The framework glue: subpaths of their own, so the main entry never loads them.
+assert.equal(typeof require('paysera-scanpay/express').payseraCallback, 'function');
+assert.equal(typeof require('paysera-scanpay/fastify').payseraCallbackPlugin, 'function');
 
 (async () => {
   const sandbox = await Sandbox.start();

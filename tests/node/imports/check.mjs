@@ -5,6 +5,10 @@ import { createRequire } from 'node:module';
 import pkg, { Cashier, Client, MacSigner, NotFoundError, PayseraError, qr, verifyCallback } from 'paysera-scanpay';
 import * as esm from 'paysera-scanpay';
 import { Sandbox } from 'paysera-scanpay/testing';
+import express, { payseraCallback } from 'paysera-scanpay/express';
+import * as expressEsm from 'paysera-scanpay/express';
+import fastify, { payseraCallbackPlugin } from 'paysera-scanpay/fastify';
+import * as fastifyEsm from 'paysera-scanpay/fastify';
 
 const require = createRequire(import.meta.url);
 const cjs = require('paysera-scanpay');
@@ -15,6 +19,15 @@ assert.equal(pkg.MacSigner, MacSigner);
 // The ESM entry lists its names by hand: every CommonJS export must be there, as the same object.
 for (const name of Object.keys(cjs)) assert.equal(esm[name], cjs[name], `ESM entry lacks ${name}`);
 assert.equal(Sandbox, require('paysera-scanpay/testing').Sandbox);
+// The framework glue's ESM entries list their names by hand too.
+for (const [esmEntry, cjsEntry] of [
+  [expressEsm, require('paysera-scanpay/express')],
+  [fastifyEsm, require('paysera-scanpay/fastify')],
+]) {
+  for (const name of Object.keys(cjsEntry)) assert.equal(esmEntry[name], cjsEntry[name], `ESM entry lacks ${name}`);
+}
+assert.equal(payseraCallback, express.payseraCallback);
+assert.equal(payseraCallbackPlugin, fastify.payseraCallbackPlugin);
 assert.equal(typeof verifyCallback, 'function');
 assert.equal(qr.walletCode(1), 'EVP000000000001');
 
