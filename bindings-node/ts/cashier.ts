@@ -135,8 +135,8 @@ export interface CashierOptions {
   adjust?(transaction: Transaction): Awaitable<ConfirmPrices | null | undefined>;
   /** Where the cashier remembers what it started, by URL: `'memory'` (default),
    * `'sqlite:///path/cashier.db'` (durable, on this machine) or
-   * `'postgres://user:pass@host:port/db'` (shared by replicas); a plain path, or the older
-   * `{ file }`, means SQLite there (an old cashier log at that path is imported). A restarted
+   * `'postgres://user:pass@host:port/db'` (shared by replicas); `{ file: path }` means SQLite
+   * there (an old cashier log at that path is imported). A restarted
    * cashier finishes what it started. Cashiers sharing a store take turns: one is active, the
    * others stand by and take over when its lease (`leaseTtlMs`) expires. A database server is
    * connected to on the first tick (its errors come from there). */
@@ -201,7 +201,8 @@ function wrap<A>(owner: object, f: (arg: A) => unknown, keep: boolean): (arg: A)
 
 function storeUrl(store: CashierOptions['store']): string {
   if (store == null) return 'memory';
-  if (typeof store === 'string') return store;
+  // A bare word is a typo more often than a file name: paths go in `{ file }`.
+  if (typeof store === 'string' && (store === 'memory' || store.includes('://'))) return store;
   if (typeof store === 'object' && typeof store.file === 'string') return store.file;
   throw new InvalidInputError(
     "store must be a URL ('memory', 'sqlite:///path/cashier.db', 'postgres://user:pass@host:port/db') or { file: '/path/cashier.db' }",

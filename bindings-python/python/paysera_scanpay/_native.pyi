@@ -1,5 +1,4 @@
 # Stubs of the native module (bindings-python/src). Checked by `python -m mypy.stubtest`.
-import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 __all__ = [
@@ -11,12 +10,12 @@ __all__ = [
     "DEFAULT_EVENT_RETRY",
     "DEFAULT_EVENT_RETRY_MAX",
     "DEFAULT_LEASE_TTL",
-    "DEFAULT_WAKE_INTERVAL",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_REQUESTS_PER_MINUTE",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_WAKE_INTERVAL",
     "MAX_PAGE_SIZE",
     "MIN_PAGE_SIZE",
     "PRODUCTION_BASE_URL",

@@ -11,6 +11,18 @@ use crate::error::Error;
 
 const TARGET: &str = "paysera_scanpay";
 
+/// Gives the lease up when a run is dropped mid-way (a cancelled task, an aborted Node call, a
+/// Ctrl-C in Python): the run is gone, so a standby (or the next run) need not wait for expiry.
+pub(super) struct LetGoOnDrop<'a>(pub(super) &'a Engine);
+
+impl Drop for LetGoOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.0.holding.swap(false, Ordering::SeqCst) {
+            self.0.store.release_now(&self.0.lease);
+        }
+    }
+}
+
 impl Engine {
     /// Takes or renews the lease. `Ok(false)` on a standby: another replica holds it.
     pub(super) async fn hold(&self) -> Result<bool, Error> {

@@ -162,7 +162,17 @@ impl Engine {
                 "wake_interval must be greater than zero".into(),
             ));
         }
-        // Records and the outbox are read from the store when this engine takes its lease.
+        // Records and the outbox are read from the store whenever this engine takes its lease;
+        // stores that can be read without waiting show them before the first tick too.
+        let (records, outbox) = match store.snapshot() {
+            Some(snapshot) => snapshot?,
+            None => (Vec::new(), Vec::new()),
+        };
+        let event_seq = outbox.iter().map(|e| e.seq + 1).max().unwrap_or(1);
+        let records = records
+            .into_iter()
+            .map(|r| (r.reference.clone(), r))
+            .collect();
         Ok(Self {
             lease: Lease::new(config.lease_ttl),
             holding: AtomicBool::new(false),
@@ -174,9 +184,9 @@ impl Engine {
             store,
             budget: Budget::new(config.requests_per_minute),
             config,
-            records: Mutex::new(HashMap::new()),
-            outbox: Mutex::new(Vec::new()),
-            event_seq: AtomicU64::new(1),
+            records: Mutex::new(records),
+            outbox: Mutex::new(outbox),
+            event_seq: AtomicU64::new(event_seq),
             delivering: Mutex::new(HashSet::new()),
             failed_this_tick: Mutex::new(HashSet::new()),
             spot_cursor: AtomicU64::new(0),
@@ -236,12 +246,14 @@ impl Engine {
     /// One tick under the lease, given up afterwards (so that another engine or replica may
     /// take over at once).
     async fn tick_alone(&self) -> Result<TickReport, Error> {
+        let _hold = lease::LetGoOnDrop(self);
         let report = self.tick().await;
         self.let_go().await;
         report
     }
 
     async fn ticks(&self) {
+        let _hold = lease::LetGoOnDrop(self);
         self.looping.store(true, Ordering::SeqCst);
         while !self.is_stopped() {
             if let Err(e) = self.tick().await {

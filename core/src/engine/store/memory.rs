@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::{Acquired, Lease, Record, Store, lease_lost};
+use super::{Acquired, Lease, Record, Snapshot, Store, lease_lost};
 use crate::clock::unix_now_ms;
 use crate::engine::UndeliveredEvent;
 use crate::error::Error;
@@ -60,6 +60,10 @@ impl Store for MemoryStore {
             }
         }
     }
+    async fn holder(&self) -> Result<Option<(String, i64)>, Error> {
+        let s = self.lock();
+        Ok(s.lease.clone().filter(|(_, until)| *until > unix_now_ms()))
+    }
     async fn release(&self, lease: &Lease) -> Result<(), Error> {
         let mut s = self.lock();
         if s.lease
@@ -110,6 +114,13 @@ impl Store for MemoryStore {
             return Ok(Vec::new());
         }
         Ok(std::mem::take(&mut s.wakes))
+    }
+    fn snapshot(&self) -> Option<Result<Snapshot, Error>> {
+        let s = self.lock();
+        Some(Ok((
+            s.records.values().cloned().collect(),
+            s.events.values().cloned().collect(),
+        )))
     }
     fn release_now(&self, lease: &Lease) {
         let mut s = self.lock();

@@ -143,6 +143,9 @@ impl Lease {
     }
 }
 
+/// What a store holds, read at once ([`Store::snapshot`]): records and undelivered events.
+pub type Snapshot = (Vec<Record>, Vec<UndeliveredEvent>);
+
 /// The outcome of [`Store::acquire`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Acquired {
@@ -159,6 +162,8 @@ pub enum Acquired {
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Takes the lease when free, expired or already ours, and extends it by `lease.ttl`.
     async fn acquire(&self, lease: &Lease) -> Result<Acquired, Error>;
+    /// Who holds the lease, and until when (Unix ms), without touching it; `None` when free.
+    async fn holder(&self) -> Result<Option<(String, i64)>, Error>;
     /// Gives the lease up now (a clean shutdown), so a standby need not wait for it to expire.
     async fn release(&self, lease: &Lease) -> Result<(), Error>;
     /// Every record.
@@ -177,6 +182,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn push_wake(&self, transaction_key: &str) -> Result<(), Error>;
     /// Takes the wake-ups pushed so far (nothing unless `lease` is held).
     async fn take_wakes(&self, lease: &Lease) -> Result<Vec<String>, Error>;
+    /// Records and undelivered events, read without waiting, where the store can (memory,
+    /// SQLite): a new engine shows them before its first tick. `None` for a database server.
+    fn snapshot(&self) -> Option<Result<Snapshot, Error>> {
+        None
+    }
     /// Gives the lease up without waiting (when an engine is dropped while holding it); best
     /// effort, it expires anyway.
     fn release_now(&self, lease: &Lease) {
@@ -332,6 +342,9 @@ impl Store for Lazy {
     }
     async fn release(&self, lease: &Lease) -> Result<(), Error> {
         self.get().await?.release(lease).await
+    }
+    async fn holder(&self) -> Result<Option<(String, i64)>, Error> {
+        self.get().await?.holder().await
     }
     async fn load(&self) -> Result<Vec<Record>, Error> {
         self.get().await?.load().await

@@ -185,8 +185,10 @@ impl PostgresStore {
                  WHERE l.owner = excluded.owner OR l.until_ms < {NOW} RETURNING until_ms"
             ))
             .await?,
-            holder: p("SELECT owner, until_ms FROM paysera_scanpay_lease WHERE name = 'cashier'".into())
-                .await?,
+            holder: p(format!(
+                "SELECT owner, until_ms, until_ms > {NOW} FROM paysera_scanpay_lease WHERE name = 'cashier'"
+            ))
+            .await?,
             release: p(
                 "DELETE FROM paysera_scanpay_lease WHERE name = 'cashier' AND owner = $1".into(),
             )
@@ -277,6 +279,21 @@ impl Store for PostgresStore {
             })
         })
         .await
+    }
+
+    async fn holder(&self) -> Result<Option<(String, i64)>, Error> {
+        self.run("read the lease", |c| async move {
+            let row = c.client.query_opt(&c.s.holder, &[]).await?;
+            Ok(row.map(|r| {
+                (
+                    r.get::<_, String>(0),
+                    r.get::<_, i64>(1),
+                    r.get::<_, bool>(2),
+                )
+            }))
+        })
+        .await
+        .map(|h| h.filter(|(_, _, live)| *live).map(|(o, u, _)| (o, u)))
     }
 
     async fn release(&self, lease: &Lease) -> Result<(), Error> {

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Acquired, Lease, Record, SCHEMA_VERSION, Store, lease_lost, legacy};
+use super::{Acquired, Lease, Record, SCHEMA_VERSION, Snapshot, Store, lease_lost, legacy};
 use crate::clock::unix_now_ms;
 use crate::engine::UndeliveredEvent;
 use crate::error::Error;
@@ -204,12 +204,35 @@ impl Store for SqliteStore {
         Ok(Acquired::Held { until_ms })
     }
 
+    async fn holder(&self) -> Result<Option<(String, i64)>, Error> {
+        self.lock()
+            .query_row(
+                "SELECT owner, until_ms FROM paysera_scanpay_lease WHERE name = ?1 AND until_ms > ?2",
+                params![LEASE, unix_now_ms()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err("read the lease", e))
+    }
+
     async fn release(&self, lease: &Lease) -> Result<(), Error> {
         self.release_sync(lease)
     }
 
     fn release_now(&self, lease: &Lease) {
         let _ = self.release_sync(lease);
+    }
+
+    fn snapshot(&self) -> Option<Result<Snapshot, Error>> {
+        let records = self.rows(
+            "SELECT body FROM paysera_scanpay_records",
+            "read the records",
+        );
+        let events = self.rows(
+            "SELECT body FROM paysera_scanpay_events ORDER BY seq",
+            "read the events",
+        );
+        Some(records.and_then(|r| events.map(|e| (r, e))))
     }
 
     async fn load(&self) -> Result<Vec<Record>, Error> {

@@ -122,6 +122,7 @@ where
 
     // A released lease is free at once; an expired one is taken over, and fences its old owner.
     store.release(&a).await.unwrap();
+    assert_eq!(store.holder().await.unwrap(), None);
     let short = lease(300);
     assert!(matches!(
         store.acquire(&short).await.unwrap(),
