@@ -17,7 +17,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 node-test:
-	bash tests/node/run.sh
+	bash scripts/with-postgres.sh bash tests/node/run.sh
 
 # The sandbox dashboard and phone page in Debian's Chromium (installed when missing), driven by
 # playwright-core; screenshots and performance numbers in target/browser/ (tests/browser/run.sh).
@@ -25,10 +25,11 @@ browser-test:
 	bash tests/browser/run.sh
 
 python-test:
-	bash tests/python/run.sh
+	bash scripts/with-postgres.sh bash tests/python/run.sh
 
+# With a throwaway Postgres (installed with apt when missing) for the store and replica tests.
 rust-test:
-	$(CARGO) test --workspace --locked
+	bash scripts/with-postgres.sh $(CARGO) test --workspace --locked
 
 # A long fuzzing pass over what faces the network (rust-test runs a short one; core/tests/fuzz).
 FUZZ_CASES ?= 100000

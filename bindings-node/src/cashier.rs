@@ -10,7 +10,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Result, Status};
 use napi_derive::napi;
 use paysera_scanpay::engine::{
-    Dispatcher, Engine, EngineConfig, HandlerCall, HandlerKind, open_store,
+    Dispatcher, Engine, EngineConfig, HandlerCall, HandlerKind, open_store_now,
 };
 use serde_json::Value;
 use tokio::sync::{oneshot, watch};
@@ -81,9 +81,12 @@ pub struct CashierOptions {
     pub location_id: Option<Either3<f64, BigInt, String>>,
     pub event_retry_ms: Option<u32>,
     pub event_retry_max_ms: Option<u32>,
-    /// A `FileStore` log at this path; in memory when absent.
-    pub store_file: Option<String>,
+    /// A store URL (`memory`, `sqlite:///path`, `postgres://…`) or a path (SQLite); memory
+    /// when absent.
+    pub store: Option<String>,
     pub callback_uri: Option<String>,
+    pub lease_ttl_ms: Option<u32>,
+    pub wake_interval_ms: Option<u32>,
 }
 
 fn config(o: CashierOptions) -> Result<EngineConfig> {
@@ -97,6 +100,8 @@ fn config(o: CashierOptions) -> Result<EngineConfig> {
     c.event_retry = o.event_retry_ms.map_or(c.event_retry, ms);
     c.event_retry_max = o.event_retry_max_ms.map_or(c.event_retry_max, ms);
     c.callback_uri = o.callback_uri;
+    c.lease_ttl = o.lease_ttl_ms.map_or(c.lease_ttl, ms);
+    c.wake_interval = o.wake_interval_ms.map_or(c.wake_interval, ms);
     c.location_id = o
         .location_id
         .map(|id| convert::id(id, "locationId"))
@@ -123,7 +128,8 @@ impl Cashier {
         adjust: Option<JsHandler>,
         options: CashierOptions,
     ) -> Result<Self> {
-        let store = open_store(options.store_file.as_deref()).map_err(error::core)?;
+        let store =
+            open_store_now(options.store.as_deref().unwrap_or("memory")).map_err(error::core)?;
         let engine = Engine::new(
             client.core().clone(),
             Arc::new(dispatcher(price, on_event, adjust)),
@@ -202,7 +208,13 @@ impl Cashier {
         self.engine.is_running()
     }
 
-    /// Check-ins in progress (the store's records).
+    /// The cashier's health (`CashierStats`).
+    #[napi(ts_return_type = "any")]
+    pub fn stats(&self) -> Result<Value> {
+        convert::to_js(&self.engine.stats())
+    }
+
+    /// Check-ins in progress, as this engine knows them.
     #[napi(ts_return_type = "any[]")]
     pub fn records(&self) -> Result<Value> {
         convert::to_js(&self.engine.records())

@@ -43,6 +43,12 @@ pub const DEFAULT_EVENT_RETRY_MS: u32 = d::DEFAULT_EVENT_RETRY.as_millis() as u3
 /// Longest pause between two deliveries of a failing event, in milliseconds.
 #[napi]
 pub const DEFAULT_EVENT_RETRY_MAX_MS: u32 = d::DEFAULT_EVENT_RETRY_MAX.as_millis() as u32;
+/// How long a cashier's claim on a shared store lasts without renewal, in milliseconds.
+#[napi]
+pub const DEFAULT_LEASE_TTL_MS: u32 = d::DEFAULT_LEASE_TTL.as_millis() as u32;
+/// How often the active cashier looks for handed-over callbacks, in milliseconds.
+#[napi]
+pub const DEFAULT_WAKE_INTERVAL_MS: u32 = d::DEFAULT_WAKE_INTERVAL.as_millis() as u32;
 
 /// The wire contract: `paysera_scanpay::schema::export()`.
 #[napi(ts_return_type = "Record<string, any>")]

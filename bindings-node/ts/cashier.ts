@@ -8,7 +8,7 @@
  * const cashier = new Cashier(client, {
  *   price: (spot) => [{ description: `Table ${spot.identifier}`, price: 1299, currency: 'EUR' }],
  *   onEvent: (event) => console.log(event.kind, event.spot_id),
- *   store: { file: '/var/lib/shop/cashier.log' },
+ *   store: 'sqlite:///var/lib/shop/cashier.db',
  * });
  * await cashier.start({ signal });
  * ```
@@ -89,6 +89,35 @@ export interface CashierRecord {
   delivered: string[];
 }
 
+/** The cashier's health (`Cashier.stats()`). Times are Unix milliseconds. */
+export interface CashierStats {
+  /** `active`: holds the store's lease (polls, acts, delivers events); `standby`: another
+   * replica holds it; `idle`: no tick has taken it (not started, or between runs). */
+  role: 'active' | 'standby' | 'idle';
+  /** This cashier's id in the store's lease (`host:pid:random`). */
+  owner: string;
+  /** The store's URL, password redacted. */
+  store: string;
+  /** The replica holding the lease, on a standby. */
+  active_owner: string | null;
+  lease_until_ms: number | null;
+  /** Whether `runOnce()` or `start()` is in progress. */
+  running: boolean;
+  last_tick_at_ms: number | null;
+  ticks: number;
+  /** Failed ticks in a row (Paysera or the store unreachable); 0 when the last one worked. */
+  consecutive_errors: number;
+  last_error: string | null;
+  open_records: number;
+  /** Age of the oldest check-in in progress, in seconds. */
+  oldest_record_age_s: number | null;
+  undelivered_events: number;
+  /** Requests the budget allows now (`null`: no limit). */
+  budget_tokens: number | null;
+  /** Until when every request waits after a 429 or errors. */
+  paused_until_ms: number | null;
+}
+
 /** A value, or a Promise of it. */
 export type Awaitable<T> = T | PromiseLike<T>;
 
@@ -104,9 +133,20 @@ export interface CashierOptions {
   /** Lower a reserved bill before confirming: `{ [paymentId]: { price, currency } }`, or
    * null/undefined to take it as reserved. */
   adjust?(transaction: Transaction): Awaitable<ConfirmPrices | null | undefined>;
-  /** `'memory'` (default), or `{ file }`: a crash-safe log from which a restarted cashier
-   * finishes what it started. One cashier per store. */
-  store?: 'memory' | { file: string };
+  /** Where the cashier remembers what it started, by URL: `'memory'` (default),
+   * `'sqlite:///path/cashier.db'` (durable, on this machine) or
+   * `'postgres://user:pass@host:port/db'` (shared by replicas); `{ file: path }` means SQLite
+   * there (an old cashier log at that path is imported). A restarted
+   * cashier finishes what it started. Cashiers sharing a store take turns: one is active, the
+   * others stand by and take over when its lease (`leaseTtlMs`) expires. A database server is
+   * connected to on the first tick (its errors come from there). */
+  store?: string | { file: string };
+  /** How long this cashier's claim on a shared store lasts without renewal; default
+   * {@link DEFAULT_LEASE_TTL_MS}. */
+  leaseTtlMs?: number;
+  /** How often the active cashier looks in a shared store for callbacks other processes handed
+   * over; default {@link DEFAULT_WAKE_INTERVAL_MS}. */
+  wakeIntervalMs?: number;
   /** Pause between ticks of `start()`; default {@link DEFAULT_POLL_INTERVAL_MS}. */
   pollIntervalMs?: number;
   /** Budget shared by every request; default {@link DEFAULT_REQUESTS_PER_MINUTE}, 0 for no limit. */
@@ -159,10 +199,14 @@ function wrap<A>(owner: object, f: (arg: A) => unknown, keep: boolean): (arg: A)
   };
 }
 
-function storeFile(store: CashierOptions['store']): string | undefined {
-  if (store == null || store === 'memory') return undefined;
+function storeUrl(store: CashierOptions['store']): string {
+  if (store == null) return 'memory';
+  // A bare word is a typo more often than a file name: paths go in `{ file }`.
+  if (typeof store === 'string' && (store === 'memory' || store.includes('://'))) return store;
   if (typeof store === 'object' && typeof store.file === 'string') return store.file;
-  throw new InvalidInputError("store must be 'memory' or { file: '/path/cashier.log' }");
+  throw new InvalidInputError(
+    "store must be a URL ('memory', 'sqlite:///path/cashier.db', 'postgres://user:pass@host:port/db') or { file: '/path/cashier.db' }",
+  );
 }
 
 /**
@@ -180,7 +224,7 @@ export class Cashier {
     if (typeof o.onEvent !== 'function') throw new InvalidInputError('onEvent must be a function');
     if (o.adjust != null && typeof o.adjust !== 'function') throw new InvalidInputError('adjust must be a function');
     const inner = nativeClient(client);
-    const file = storeFile(o.store);
+    const store = storeUrl(o.store);
     this.#native = sync(
       () =>
         new native.Cashier(
@@ -197,8 +241,10 @@ export class Cashier {
             locationId: o.locationId,
             eventRetryMs: o.eventRetryMs,
             eventRetryMaxMs: o.eventRetryMaxMs,
-            storeFile: file,
+            store,
             callbackUri: o.callbackUri,
+            leaseTtlMs: o.leaseTtlMs,
+            wakeIntervalMs: o.wakeIntervalMs,
           },
         ),
     );
@@ -256,7 +302,13 @@ export class Cashier {
     return this.#native.running;
   }
 
-  /** Check-ins in progress, as the store keeps them. */
+  /** The cashier's health now, for a `/healthz` endpoint or metrics: its role among replicas,
+   * ticks, consecutive errors, open check-ins, undelivered events and the request budget. */
+  stats(): CashierStats {
+    return sync(() => this.#native.stats());
+  }
+
+  /** Check-ins in progress, as this cashier knows them (empty on a standby replica). */
   records(): CashierRecord[] {
     return sync(() => this.#native.records());
   }

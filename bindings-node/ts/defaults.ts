@@ -29,3 +29,9 @@ export const DEFAULT_CONCURRENCY: number = native.DEFAULT_CONCURRENCY;
 export const DEFAULT_EVENT_RETRY_MS: number = native.DEFAULT_EVENT_RETRY_MS;
 /** Longest pause between two deliveries of a failing event (`eventRetryMaxMs`): 60 000. */
 export const DEFAULT_EVENT_RETRY_MAX_MS: number = native.DEFAULT_EVENT_RETRY_MAX_MS;
+/** How long a cashier's claim on a shared store lasts without renewal (`leaseTtlMs`): 15 000.
+ * A standby replica takes over at most this long after the active one died. */
+export const DEFAULT_LEASE_TTL_MS: number = native.DEFAULT_LEASE_TTL_MS;
+/** How often the active cashier looks in a shared store for callbacks other processes handed
+ * over (`wakeIntervalMs`): 50. */
+export const DEFAULT_WAKE_INTERVAL_MS: number = native.DEFAULT_WAKE_INTERVAL_MS;

@@ -4,7 +4,7 @@
  */
 export { verifyCallback, verifyCallbackEvent, parseCallbackForm } from './callback';
 export { Cashier } from './cashier';
-export type { Awaitable, CashierOptions, CashierRecord, Event, EventKind, Money, TickReport, UndeliveredEvent } from './cashier';
+export type { Awaitable, CashierOptions, CashierRecord, CashierStats, Event, EventKind, Money, TickReport, UndeliveredEvent } from './cashier';
 export { Client, DEFAULT_BASE_URL, PRODUCTION_BASE_URL, SANDBOX_BASE_URL } from './client';
 export type { CallOptions, ClientOptions, ConfirmOptions, ListSpotsOptions, ListTransactionsOptions } from './client';
 export {
@@ -12,6 +12,8 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_CUSTOMER_TIMEOUT_MS,
   DEFAULT_EVENT_RETRY_MAX_MS,
+  DEFAULT_LEASE_TTL_MS,
+  DEFAULT_WAKE_INTERVAL_MS,
   DEFAULT_EVENT_RETRY_MS,
   DEFAULT_PAGE_SIZE,
   DEFAULT_POLL_INTERVAL_MS,

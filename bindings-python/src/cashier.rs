@@ -9,7 +9,6 @@
 //! mailbox, last. The one-run-at-a-time rule is the engine's (`Engine::begin`). No tokio thread
 //! ever touches Python, as in `bridge.rs`.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -234,6 +233,8 @@ struct Current {
 #[pyclass(frozen, module = "paysera_scanpay._native")]
 pub struct NativeCashier {
     client: Py<NativeClient>,
+    /// The store's URL: a forked child opens its own connection to a database store.
+    store_url: String,
     store: Arc<dyn Store>,
     config: EngineConfig,
     adjust: bool,
@@ -243,6 +244,23 @@ pub struct NativeCashier {
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value).map_err(|_| {
         PyValueError::new_err(format!("{name} must be a number of seconds, 0 or more"))
+    })
+}
+
+struct Opened {
+    store: Arc<dyn Store>,
+    location_url: String,
+}
+
+/// Opens the store at `url` on the core's runtime, with the GIL released.
+fn open(py: Python<'_>, url: &str) -> PyResult<Opened> {
+    let (rt, _) = runtime()?;
+    let store = py
+        .detach(|| rt.block_on(open_store(url)).map_err(Box::new))
+        .map_err(|e| error(py, &e))?;
+    Ok(Opened {
+        store,
+        location_url: url.to_owned(),
     })
 }
 
@@ -272,14 +290,14 @@ impl NativeCashier {
 
 #[pymethods]
 impl NativeCashier {
-    /// `store`: a `FileStore` log at this path, or `None` for memory.
+    /// `store`: a store URL (`memory`, `sqlite:///path`, `postgres://…`) or a path (SQLite).
     #[new]
-    #[pyo3(signature = (client, store, adjust, poll_interval, requests_per_minute, customer_timeout, page_size, concurrency, event_retry, event_retry_max, location_id = None, callback_uri = None))]
+    #[pyo3(signature = (client, store, adjust, poll_interval, requests_per_minute, customer_timeout, page_size, concurrency, event_retry, event_retry_max, location_id = None, callback_uri = None, lease_ttl = None, wake_interval = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         client: Py<NativeClient>,
-        store: Option<PathBuf>,
+        store: String,
         adjust: bool,
         poll_interval: f64,
         requests_per_minute: u32,
@@ -290,7 +308,10 @@ impl NativeCashier {
         event_retry_max: f64,
         location_id: Option<u64>,
         callback_uri: Option<String>,
+        lease_ttl: Option<f64>,
+        wake_interval: Option<f64>,
     ) -> PyResult<Self> {
+        let defaults = EngineConfig::default();
         let config = EngineConfig {
             poll_interval: seconds("poll_interval", poll_interval)?,
             requests_per_minute,
@@ -301,12 +322,21 @@ impl NativeCashier {
             event_retry: seconds("event_retry", event_retry)?,
             event_retry_max: seconds("event_retry_max", event_retry_max)?,
             callback_uri,
+            lease_ttl: match lease_ttl {
+                Some(s) => seconds("lease_ttl", s)?,
+                None => defaults.lease_ttl,
+            },
+            wake_interval: match wake_interval {
+                Some(s) => seconds("wake_interval", s)?,
+                None => defaults.wake_interval,
+            },
         };
-        let store = open_store(store).map_err(|e| error(py, &e))?;
-        let current = build(py, client.get().client(py)?, &store, &config, adjust)?;
+        let store = open(py, &store)?;
+        let current = build(py, client.get().client(py)?, &store.store, &config, adjust)?;
         Ok(Self {
             client,
-            store,
+            store_url: store.location_url,
+            store: store.store,
             config,
             adjust,
             // In a forked child the engine's connections belong to the parent's runtime, whose
@@ -321,7 +351,14 @@ impl NativeCashier {
         let mut current = lock(&self.current);
         let current = current.current_or(|_| {
             let client = self.client.get().client(py)?;
-            build(py, client, &self.store, &self.config, self.adjust)
+            // A database connection belongs to the parent's runtime: open another. A memory
+            // store is the parent's copy, as the rest of the child's memory.
+            let store = if self.store.shared() {
+                open(py, &self.store_url)?.store
+            } else {
+                self.store.clone()
+            };
+            build(py, client, &store, &self.config, self.adjust)
         })?;
         let run = current.engine.begin().map_err(|e| error(py, &e))?;
         let mailbox = Mailbox::new()
@@ -377,7 +414,12 @@ impl NativeCashier {
         self.engine().is_running()
     }
 
-    /// Check-ins in progress, as the store keeps them.
+    /// The cashier's health (`EngineStats` as a dict).
+    fn stats(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(py, &self.engine().stats())
+    }
+
+    /// Check-ins in progress, as this process's engine knows them.
     fn records(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         to_py(py, &self.engine().records())
     }

@@ -95,6 +95,11 @@ fn add_defaults(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "DEFAULT_EVENT_RETRY_MAX",
         d::DEFAULT_EVENT_RETRY_MAX.as_secs_f64(),
     )?;
+    m.add("DEFAULT_LEASE_TTL", d::DEFAULT_LEASE_TTL.as_secs_f64())?;
+    m.add(
+        "DEFAULT_WAKE_INTERVAL",
+        d::DEFAULT_WAKE_INTERVAL.as_secs_f64(),
+    )?;
     Ok(())
 }
 

@@ -45,6 +45,12 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 pub const DEFAULT_EVENT_RETRY: Duration = Duration::from_secs(1);
 /// Longest pause between two deliveries of a failing event.
 pub const DEFAULT_EVENT_RETRY_MAX: Duration = Duration::from_secs(60);
+/// How long the active cashier's claim on its store lasts without renewal: a standby replica
+/// takes over at most this long after the active one died. Renewed on every tick and write.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(15);
+/// How often the active cashier looks in a shared store for callbacks that other processes
+/// (web workers, standbys) verified and handed over.
+pub const DEFAULT_WAKE_INTERVAL: Duration = Duration::from_millis(50);
 /// A callback whose signature fails makes the client fetch Paysera's public key again (it may
 /// have been rotated), but not more often than this.
 pub const PUBLIC_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
@@ -90,6 +96,8 @@ mod tests {
         assert_eq!(c.concurrency, DEFAULT_CONCURRENCY);
         assert_eq!(c.event_retry, DEFAULT_EVENT_RETRY);
         assert_eq!(c.event_retry_max, DEFAULT_EVENT_RETRY_MAX);
+        assert_eq!(c.lease_ttl, DEFAULT_LEASE_TTL);
+        assert_eq!(c.wake_interval, DEFAULT_WAKE_INTERVAL);
         assert_eq!(c.location_id, None);
     }
 

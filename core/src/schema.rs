@@ -96,6 +96,8 @@ fn constants() -> Value {
         "DEFAULT_CONCURRENCY": defaults::DEFAULT_CONCURRENCY,
         "DEFAULT_EVENT_RETRY": defaults::DEFAULT_EVENT_RETRY.as_secs_f64(),
         "DEFAULT_EVENT_RETRY_MAX": defaults::DEFAULT_EVENT_RETRY_MAX.as_secs_f64(),
+        "DEFAULT_LEASE_TTL": defaults::DEFAULT_LEASE_TTL.as_secs_f64(),
+        "DEFAULT_WAKE_INTERVAL": defaults::DEFAULT_WAKE_INTERVAL.as_secs_f64(),
     })
 }
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use paysera_sandbox::{FaultKind, FaultRule, Sandbox, SandboxConfig};
 use paysera_scanpay::engine::{
-    Engine, EngineConfig, Event, EventKind, FileStore, FnMerchant, MemoryStore, Merchant,
-    REFERENCE_PARAMETER, Store,
+    Engine, EngineConfig, Event, EventKind, FnMerchant, MemoryStore, Merchant, REFERENCE_PARAMETER,
+    SqliteStore, Store,
 };
 use paysera_scanpay::models::{
     Money, OrderStatus, Payment, PlaceInfo, SpotStatus, TransactionStatus,
@@ -41,6 +41,7 @@ fn config() -> EngineConfig {
         event_retry: Duration::ZERO,
         event_retry_max: Duration::ZERO,
         callback_uri: None,
+        ..Default::default()
     }
 }
 
@@ -348,7 +349,7 @@ async fn chaos_200_tables_faults_and_restarts() {
             "chaos run did not converge"
         );
         // A fresh engine from the durable store, as after a process restart.
-        let store: Arc<dyn Store> = Arc::new(FileStore::open(&path).unwrap());
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
         let engine =
             Arc::new(Engine::new(sb.client(), merchant(events.clone()), store, config()).unwrap());
         let kill = round <= 8;

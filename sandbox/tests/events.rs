@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use paysera_sandbox::{Autopilot, Sandbox, SandboxConfig};
 use paysera_scanpay::engine::{
-    Engine, EngineConfig, Event, EventKind, FileStore, MemoryStore, Merchant, Store,
+    Engine, EngineConfig, Event, EventKind, MemoryStore, Merchant, SqliteStore, Store,
 };
 use paysera_scanpay::models::{Money, Payment, PlaceInfo, Spot, SpotStatus};
 
@@ -232,7 +232,7 @@ async fn undelivered_events_survive_a_restart_over_the_file_store() {
     // The shop's database is down while the engine runs: paid and spot_closed stay undelivered.
     let down = Shop::failing(table.id, EventKind::Paid, u32::MAX);
     {
-        let engine = engine(&sb, &down, Arc::new(FileStore::open(&path).unwrap()));
+        let engine = engine(&sb, &down, Arc::new(SqliteStore::open(&path).unwrap()));
         engine.run_once().await.unwrap();
         engine.run_once().await.unwrap();
         assert_eq!(engine.undelivered().len(), 2);
@@ -240,8 +240,10 @@ async fn undelivered_events_survive_a_restart_over_the_file_store() {
     } // the process dies
 
     let up = Arc::new(Shop::default());
-    let engine = engine(&sb, &up, Arc::new(FileStore::open(&path).unwrap()));
-    let before = engine.undelivered();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+    let engine = engine(&sb, &up, store.clone());
+    let mut before = store.load_events().await.unwrap();
+    before.sort_by_key(|e| e.seq);
     assert_eq!(before.len(), 2);
     assert_eq!(before[0].attempts, 2);
     assert_eq!(before[0].last_error.as_deref(), Some("database is down"));
@@ -260,7 +262,7 @@ async fn undelivered_events_survive_a_restart_over_the_file_store() {
     drop(engine);
     // Acknowledged durably: a third process has nothing left to deliver.
     let later = Arc::new(Shop::default());
-    let engine = self::engine(&sb, &later, Arc::new(FileStore::open(&path).unwrap()));
+    let engine = self::engine(&sb, &later, Arc::new(SqliteStore::open(&path).unwrap()));
     assert!(engine.undelivered().is_empty());
     engine.run_once().await.unwrap();
     assert!(later.delivered().is_empty());

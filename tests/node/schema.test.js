@@ -183,6 +183,8 @@ describe('defaults come from the core', () => {
     ['DEFAULT_CONCURRENCY', c.DEFAULT_CONCURRENCY],
     ['DEFAULT_EVENT_RETRY_MS', c.DEFAULT_EVENT_RETRY * 1000],
     ['DEFAULT_EVENT_RETRY_MAX_MS', c.DEFAULT_EVENT_RETRY_MAX * 1000],
+    ['DEFAULT_LEASE_TTL_MS', c.DEFAULT_LEASE_TTL * 1000],
+    ['DEFAULT_WAKE_INTERVAL_MS', c.DEFAULT_WAKE_INTERVAL * 1000],
   ])('%s', (name, value) => {
     expect(pkg[name]).toBe(value);
     expect(native[name]).toBe(value);

@@ -17,7 +17,7 @@ test('node till.js serves, polls Paysera and exits 0 on SIGTERM', async () => {
       PAYSERA_CLIENT_ID: sandbox.clientId,
       PAYSERA_MAC_KEY: sandbox.macKey,
       PAYSERA_BASE_URL: sandbox.baseUrl,
-      CASHIER_LOG: log,
+      CASHIER_STORE: log,
       PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -356,7 +356,7 @@ def test_a_rejection_and_a_walk_away_free_their_spots(sandbox: Sandbox, client: 
     assert all(s.status == "closed" for s in sandbox.spots())
 
 
-def test_a_file_store_lets_a_new_cashier_finish(
+def test_a_store_at_a_path_lets_a_new_cashier_finish(
     sandbox: Sandbox, client: Client, tmp_path: pathlib.Path
 ) -> None:
     log = tmp_path / "cashier.log"
@@ -366,11 +366,11 @@ def test_a_file_store_lets_a_new_cashier_finish(
     key = first.run_once().events[0].transaction_key
     del first
 
-    # The process restarts: a new cashier from the same log (a str path works too).
+    # The process restarts: a new cashier from the same SQLite file (a str path works too).
     second, _ = cashier(client, store=str(log))
     [record] = second.records()
     assert (record.stage, record.transaction_key, record.spot_id) == ("ordered", key, spot.id)
-    assert repr(second) == f"Cashier(store={str(log)!r}, running=False)"
+    assert repr(second) == f"Cashier(store={'sqlite://' + str(log)!r}, running=False)"
     sandbox.confirm(key or "")
     assert kinds(second.run_once().events) == [(spot.id, "paid"), (spot.id, "spot_closed")]
     assert len(sandbox.transactions()) == 1

@@ -11,6 +11,7 @@ _LAZY = {
     "Cashier": "cashier",
     "AsyncCashier": "cashier",
     "CashierRecord": "cashier",
+    "CashierStats": "cashier",
     "Event": "cashier",
     "EventKind": "cashier",
     "TickReport": "cashier",

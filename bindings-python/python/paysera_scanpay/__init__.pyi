@@ -7,6 +7,7 @@ from .callbacks import verify_callback as verify_callback
 from .cashier import AsyncCashier as AsyncCashier
 from .cashier import Cashier as Cashier
 from .cashier import CashierRecord as CashierRecord
+from .cashier import CashierStats as CashierStats
 from .cashier import Event as Event
 from .cashier import EventKind as EventKind
 from .cashier import TickReport as TickReport
@@ -88,6 +89,7 @@ __all__ = [
     "CallbackVerifier",
     "Cashier",
     "CashierRecord",
+    "CashierStats",
     "CheckIn",
     "Client",
     "DecodeError",

@@ -1,5 +1,4 @@
 # Stubs of the native module (bindings-python/src). Checked by `python -m mypy.stubtest`.
-import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 __all__ = [
@@ -10,11 +9,13 @@ __all__ = [
     "DEFAULT_DEADLINE",
     "DEFAULT_EVENT_RETRY",
     "DEFAULT_EVENT_RETRY_MAX",
+    "DEFAULT_LEASE_TTL",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_REQUESTS_PER_MINUTE",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_WAKE_INTERVAL",
     "MAX_PAGE_SIZE",
     "MIN_PAGE_SIZE",
     "PRODUCTION_BASE_URL",
@@ -63,6 +64,8 @@ DEFAULT_CUSTOMER_TIMEOUT: float
 DEFAULT_CONCURRENCY: int
 DEFAULT_EVENT_RETRY: float
 DEFAULT_EVENT_RETRY_MAX: float
+DEFAULT_LEASE_TTL: float
+DEFAULT_WAKE_INTERVAL: float
 PRODUCTION_BASE_URL: str
 SANDBOX_BASE_URL: str
 SANDBOX_DEFAULT_PORT: int
@@ -204,7 +207,7 @@ class NativeCashier:
     def __new__(
         cls,
         client: NativeClient,
-        store: Union[str, os.PathLike[str], None],
+        store: str,
         adjust: bool,
         poll_interval: float,
         requests_per_minute: int,
@@ -215,12 +218,15 @@ class NativeCashier:
         event_retry_max: float,
         location_id: Optional[int] = None,
         callback_uri: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        wake_interval: Optional[float] = None,
     ) -> NativeCashier: ...
     def handle_callback(self, body: Union[bytes, str]) -> Call: ...
     def start(self, forever: bool) -> NativeRun: ...
     def stop(self) -> None: ...
     @property
     def running(self) -> bool: ...
+    def stats(self) -> Dict[str, Any]: ...
     def records(self) -> List[Dict[str, Any]]: ...
     def undelivered(self) -> List[Dict[str, Any]]: ...
 

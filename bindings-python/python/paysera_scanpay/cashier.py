@@ -53,6 +53,7 @@ __all__ = [
     "AsyncCashier",
     "Cashier",
     "CashierRecord",
+    "CashierStats",
     "Event",
     "EventKind",
     "TickReport",
@@ -161,6 +162,42 @@ class CashierRecord(Model):
     delivered: Field[List[str]] = Field()
 
 
+class CashierStats(Model):
+    """The cashier's health, for a ``/healthz`` endpoint or metrics (``Cashier.stats()``)."""
+
+    __slots__ = ()
+    #: ``active`` (holds the store's lease: polls, acts, delivers events), ``standby`` (another
+    #: replica holds it) or ``idle`` (no tick has taken it: not started, or between runs).
+    role: Field[str] = Field()
+    #: This cashier's id in the store's lease (``host:pid:random``).
+    owner: Field[str] = Field()
+    #: The store's URL, password redacted.
+    store: Field[str] = Field()
+    #: The replica holding the lease, on a standby.
+    active_owner: Field[Optional[str]] = Field()
+    #: Until when the lease is held (Unix ms).
+    lease_until_ms: Field[Optional[int]] = Field()
+    #: Whether ``run_once()`` or ``run_forever()`` is in progress.
+    running: Field[bool] = Field()
+    #: When the last tick ended (Unix ms).
+    last_tick_at_ms: Field[Optional[int]] = Field()
+    #: Ticks so far.
+    ticks: Field[int] = Field()
+    #: Failed ticks in a row (Paysera or the store unreachable); 0 when the last one worked.
+    consecutive_errors: Field[int] = Field()
+    #: Why the last failed tick failed.
+    last_error: Field[Optional[str]] = Field()
+    #: Check-ins in progress, and the age of the oldest in seconds.
+    open_records: Field[int] = Field()
+    oldest_record_age_s: Field[Optional[int]] = Field()
+    #: Events ``on_event`` has not acknowledged.
+    undelivered_events: Field[int] = Field()
+    #: Requests the budget allows now (``None``: no limit).
+    budget_tokens: Field[Optional[float]] = Field()
+    #: Until when every request waits after a 429 or errors (Unix ms).
+    paused_until_ms: Field[Optional[int]] = Field()
+
+
 #: What ``price`` returns: the payments for a waiting spot, or ``None`` to leave it alone.
 PriceResult = Optional[Sequence[PaymentLike]]
 #: What ``adjust`` returns: lower prices by payment id, or ``None`` to confirm as reserved.
@@ -214,6 +251,8 @@ class _BaseCashier:
         event_retry: float = _native.DEFAULT_EVENT_RETRY,
         event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
         callback_uri: Optional[str] = None,
+        lease_ttl: float = _native.DEFAULT_LEASE_TTL,
+        wake_interval: float = _native.DEFAULT_WAKE_INTERVAL,
     ) -> None:
         if not isinstance(client, _BaseClient):
             raise TypeError("client must be a paysera_scanpay Client or AsyncClient")
@@ -231,10 +270,9 @@ class _BaseCashier:
         self._price = price
         self._on_event = on_event
         self._adjust = adjust
-        self._store = "memory" if store is None or store == "memory" else os.fspath(store)
         self._native = _native.NativeCashier(
             client._native,
-            None if self._store == "memory" else self._store,
+            "memory" if store is None else os.fspath(store),
             adjust is not None,
             float(poll_interval),
             requests_per_minute,
@@ -245,7 +283,11 @@ class _BaseCashier:
             float(event_retry_max),
             location_id,
             callback_uri,
+            float(lease_ttl),
+            float(wake_interval),
         )
+        # Where the store is, password redacted (for repr).
+        self._store: str = self._native.stats()["store"]
 
     def _check_handler(self, name: str, handler: Any) -> None:
         pass
@@ -260,8 +302,14 @@ class _BaseCashier:
         """True while ``run_once()`` or ``run_forever()`` is in progress (one at a time)."""
         return self._native.running
 
+    def stats(self) -> CashierStats:
+        """The cashier's health now: its role among replicas, ticks, consecutive errors, open
+        check-ins, undelivered events and the request budget (see ``docs/deployment.md``)."""
+        return CashierStats._from_wire(self._native.stats())
+
     def records(self) -> List[CashierRecord]:
-        """Check-ins in progress, as the store keeps them (empty when all is settled)."""
+        """Check-ins in progress, as this cashier knows them (empty when all is settled, and on
+        a standby replica)."""
         return [CashierRecord._from_wire(r) for r in self._native.records()]
 
     def undelivered(self) -> List[UndeliveredEvent]:
@@ -311,8 +359,13 @@ class Cashier(_BaseCashier):
     before it is confirmed: ``{payment_id: {"price": cents, "currency": "EUR"}}`` or ``None``.
     Handlers are plain functions, called one at a time on the thread running the cashier.
 
-    ``store``: ``None`` or ``"memory"`` (kept in this process), or a path: a crash-safe log
-    from which a restarted cashier finishes what it started (one cashier per store).
+    ``store``: a URL, ``"memory"`` (the default: kept in this process),
+    ``"sqlite:///path/cashier.db"`` (durable, on this machine) or
+    ``"postgres://user:pass@host:port/db"`` (shared by replicas); a plain path means SQLite there
+    (an old cashier log at that path is imported). A restarted cashier finishes what it started.
+    Cashiers sharing a store take turns: one is active, the others stand by and take over when
+    its lease (``lease_ttl`` seconds) expires. ``wake_interval`` (seconds) is how often the
+    active cashier looks in a shared store for callbacks other processes handed over.
     ``poll_interval`` and ``customer_timeout`` are seconds; ``requests_per_minute`` is the
     budget every request shares (0: unlimited); ``page_size`` (1–200) sizes the two listings;
     ``concurrency`` spots are handled at once within a tick; ``location_id`` limits the cashier
@@ -341,6 +394,8 @@ class Cashier(_BaseCashier):
         event_retry: float = _native.DEFAULT_EVENT_RETRY,
         event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
         callback_uri: Optional[str] = None,
+        lease_ttl: float = _native.DEFAULT_LEASE_TTL,
+        wake_interval: float = _native.DEFAULT_WAKE_INTERVAL,
     ) -> None:
         super().__init__(
             client,
@@ -357,6 +412,8 @@ class Cashier(_BaseCashier):
             event_retry=event_retry,
             event_retry_max=event_retry_max,
             callback_uri=callback_uri,
+            lease_ttl=lease_ttl,
+            wake_interval=wake_interval,
         )
 
     def _check_handler(self, name: str, handler: Any) -> None:
@@ -472,6 +529,8 @@ class AsyncCashier(_BaseCashier):
         event_retry: float = _native.DEFAULT_EVENT_RETRY,
         event_retry_max: float = _native.DEFAULT_EVENT_RETRY_MAX,
         callback_uri: Optional[str] = None,
+        lease_ttl: float = _native.DEFAULT_LEASE_TTL,
+        wake_interval: float = _native.DEFAULT_WAKE_INTERVAL,
     ) -> None:
         super().__init__(
             client,
@@ -488,6 +547,8 @@ class AsyncCashier(_BaseCashier):
             event_retry=event_retry,
             event_retry_max=event_retry_max,
             callback_uri=callback_uri,
+            lease_ttl=lease_ttl,
+            wake_interval=wake_interval,
         )
 
     async def handle_callback(self, body: Union[bytes, str]) -> bool:

@@ -44,6 +44,19 @@ impl Budget {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Tokens available now (`None` without a limit) and how long requests are paused for.
+    pub fn snapshot(&self) -> (Option<f64>, Option<Duration>) {
+        let s = self.lock();
+        let now = Instant::now();
+        let tokens = (self.per_minute > 0).then(|| {
+            let rate = f64::from(self.per_minute) / 60.0;
+            let elapsed = now.duration_since(s.last).as_secs_f64();
+            (s.tokens + elapsed * rate).min(f64::from(self.per_minute))
+        });
+        let paused = s.paused_until.filter(|u| *u > now).map(|u| u - now);
+        (tokens, paused)
+    }
+
     /// Waits until a request may be sent, and takes its token.
     pub async fn acquire(&self) {
         loop {

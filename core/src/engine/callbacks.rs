@@ -61,10 +61,20 @@ impl Engine {
         let Some(key) = event.data.map(|tx| tx.transaction_key) else {
             return Ok(refuse("event names no transaction"));
         };
-        let known = self
-            .lock()
-            .values()
-            .any(|r| r.transaction_key.as_deref() == Some(key.as_str()));
+        // The active engine knows its records; elsewhere (a web worker, a standby) the store
+        // does, and the callback is handed to the active replica through it.
+        let here = self.is_active() || !self.store.shared();
+        let known = if here {
+            self.lock()
+                .values()
+                .any(|r| r.transaction_key.as_deref() == Some(key.as_str()))
+        } else {
+            self.store
+                .load()
+                .await?
+                .iter()
+                .any(|r| r.transaction_key.as_deref() == Some(key.as_str()))
+        };
         if !known {
             return Ok(refuse(&format!(
                 "{} event for transaction {key}, which this cashier is not serving",
@@ -84,14 +94,32 @@ impl Engine {
                     event.event_type
                 )));
             }
+        }
+        if !here {
+            self.store.push_wake(&key).await?;
+            log::info!(target: TARGET, "callback: {} event for transaction {key}, handed to the active cashier", event.event_type);
+            return Ok(true);
+        }
+        self.called_back(vec![key.clone()]);
+        log::info!(target: TARGET, "callback: {} event for transaction {key}, acting now", event.event_type);
+        Ok(true)
+    }
+
+    /// Queues these transactions for the loop and wakes it. A permit, not only a wake-up: a
+    /// loop in the middle of a tick skips its next pause.
+    pub(super) fn called_back(&self, keys: Vec<String>) {
+        self.queue_called_back(keys);
+        self.wake.notify_one();
+    }
+
+    /// Queues these transactions for the next tick, without waking the loop.
+    pub(super) fn queue_called_back(&self, keys: Vec<String>) {
+        let mut inbox = self.inbox();
+        for key in keys {
             if !inbox.due.contains(&key) {
-                inbox.due.push(key.clone());
+                inbox.due.push(key);
             }
         }
-        log::info!(target: TARGET, "callback: {} event for transaction {key}, acting now", event.event_type);
-        // A permit, not only a wake-up: a loop in the middle of a tick skips its next pause.
-        self.wake.notify_one();
-        Ok(true)
     }
 
     fn inbox(&self) -> std::sync::MutexGuard<'_, Inbox> {

@@ -29,6 +29,12 @@ pub struct EngineConfig {
     /// callbacks there, to be passed to [`super::Engine::handle_callback`] (default: none,
     /// polling alone).
     pub callback_uri: Option<String>,
+    /// How long this cashier's claim on a shared store lasts without renewal (default 15 s):
+    /// a standby replica takes over at most this long after the active one died.
+    pub lease_ttl: Duration,
+    /// How often the active cashier looks in a shared store for callbacks handed over by other
+    /// processes (default 50 ms).
+    pub wake_interval: Duration,
 }
 
 impl Default for EngineConfig {
@@ -43,6 +49,8 @@ impl Default for EngineConfig {
             event_retry: defaults::DEFAULT_EVENT_RETRY,
             event_retry_max: defaults::DEFAULT_EVENT_RETRY_MAX,
             callback_uri: None,
+            lease_ttl: defaults::DEFAULT_LEASE_TTL,
+            wake_interval: defaults::DEFAULT_WAKE_INTERVAL,
         }
     }
 }

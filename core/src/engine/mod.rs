@@ -23,15 +23,17 @@ mod callbacks;
 mod config;
 mod event;
 mod handlers;
+mod lease;
 mod merchant;
 mod outbox;
 mod reference;
 mod run;
+mod stats;
 mod steps;
-mod store;
+pub mod store;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
@@ -43,18 +45,33 @@ pub use handlers::{Dispatcher, HandlerCall, HandlerKind, HandlerReply, HandlerRe
 pub use merchant::{FnMerchant, Merchant};
 pub use reference::{REFERENCE_PARAMETER, reference_for};
 pub use run::Run;
-pub use store::{FileStore, MemoryStore, Outcome, Record, Stage, Store, open_store};
+pub use stats::{EngineStats, Role};
+#[cfg(feature = "postgres")]
+pub use store::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
+pub use store::{
+    Acquired, Lease, MemoryStore, Outcome, Record, Stage, Store, open_store, open_store_now,
+};
 
 use crate::client::{Client, SpotQuery, TransactionQuery};
 use crate::clock::unix_now as now;
 use crate::error::Error;
 use crate::models::{Spot, SpotStatus, Transaction, TransactionStatus};
 
-/// The Scan and Pay cashier. Cheap to share (`Arc` it); one loop per store.
+/// The Scan and Pay cashier. Cheap to share (`Arc` it). Engines (in this process or others)
+/// over one shared store take turns through its lease: one acts, the others stand by.
 pub struct Engine {
     client: Client,
     merchant: Arc<dyn Merchant>,
     store: Arc<dyn Store>,
+    /// This engine's claim on the store (see `lease.rs`).
+    lease: Lease,
+    /// True while this engine holds the lease and its caches mirror the store.
+    holding: AtomicBool,
+    /// When the lease runs out unless renewed (Unix ms, the store's clock).
+    lease_until: AtomicI64,
+    stats: Mutex<stats::Counters>,
     config: EngineConfig,
     budget: Budget,
     records: Mutex<HashMap<String, Record>>,
@@ -85,6 +102,14 @@ impl std::fmt::Debug for Engine {
             .field("client", &self.client)
             .field("config", &self.config)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if self.holding.load(Ordering::SeqCst) {
+            self.store.release_now(&self.lease);
+        }
     }
 }
 
@@ -127,14 +152,32 @@ impl Engine {
                 return Err(Error::InvalidInput(problem.message.clone()));
             }
         }
-        let records = store
-            .load()?
+        if config.lease_ttl < std::time::Duration::from_secs(1) {
+            return Err(Error::InvalidInput(
+                "lease_ttl must be at least 1 second".into(),
+            ));
+        }
+        if config.wake_interval.is_zero() {
+            return Err(Error::InvalidInput(
+                "wake_interval must be greater than zero".into(),
+            ));
+        }
+        // Records and the outbox are read from the store whenever this engine takes its lease;
+        // stores that can be read without waiting show them before the first tick too.
+        let (records, outbox) = match store.snapshot() {
+            Some(snapshot) => snapshot?,
+            None => (Vec::new(), Vec::new()),
+        };
+        let event_seq = outbox.iter().map(|e| e.seq + 1).max().unwrap_or(1);
+        let records = records
             .into_iter()
             .map(|r| (r.reference.clone(), r))
             .collect();
-        let outbox = store.load_events()?;
-        let event_seq = outbox.iter().map(|e| e.seq + 1).max().unwrap_or(1);
         Ok(Self {
+            lease: Lease::new(config.lease_ttl),
+            holding: AtomicBool::new(false),
+            lease_until: AtomicI64::new(0),
+            stats: Mutex::new(stats::Counters::default()),
             // The cashier is the retry loop: every attempt goes through its budget.
             client: client.with_retries(0),
             merchant,
@@ -162,7 +205,7 @@ impl Engine {
         &self.config
     }
 
-    /// Check-ins in progress.
+    /// Check-ins in progress, as this engine knows them (empty on a standby replica).
     pub fn records(&self) -> Vec<Record> {
         self.lock().values().cloned().collect()
     }
@@ -197,10 +240,20 @@ impl Engine {
     /// progress (`Lifecycle`).
     pub async fn run_once(&self) -> Result<TickReport, Error> {
         let _claim = run::Claim::take(&self.running)?;
-        self.tick().await
+        self.tick_alone().await
+    }
+
+    /// One tick under the lease, given up afterwards (so that another engine or replica may
+    /// take over at once).
+    async fn tick_alone(&self) -> Result<TickReport, Error> {
+        let _hold = lease::LetGoOnDrop(self);
+        let report = self.tick().await;
+        self.let_go().await;
+        report
     }
 
     async fn ticks(&self) {
+        let _hold = lease::LetGoOnDrop(self);
         self.looping.store(true, Ordering::SeqCst);
         while !self.is_stopped() {
             if let Err(e) = self.tick().await {
@@ -213,13 +266,26 @@ impl Engine {
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
                 _ = self.wake.notified() => {}
+                _ = self.watch() => {}
             }
         }
+        self.let_go().await;
         self.stop.store(false, Ordering::SeqCst);
         self.looping.store(false, Ordering::SeqCst);
     }
 
     async fn tick(&self) -> Result<TickReport, Error> {
+        let result = self.tick_held().await;
+        self.counted(&result);
+        result
+    }
+
+    async fn tick_held(&self) -> Result<TickReport, Error> {
+        // A standby replica only checks the lease.
+        if !self.hold().await? {
+            return Ok(TickReport::default());
+        }
+        self.collect_wakes().await;
         let polls_before = self.polls.load(Ordering::Relaxed);
         let actions_before = self.actions.load(Ordering::Relaxed);
         // 0. Events whose delivery failed earlier (or that a stopped engine left), when due.
@@ -369,14 +435,15 @@ impl Engine {
 
     // ---- records and events --------------------------------------------------------------------
 
-    fn save(&self, record: &Record) -> Result<(), Error> {
-        self.store.save(record)?;
+    async fn save(&self, record: &Record) -> Result<(), Error> {
+        self.renew_if_due().await?;
+        self.store.save(&self.lease, record).await?;
         self.lock().insert(record.reference.clone(), record.clone());
         Ok(())
     }
 
-    fn forget(&self, reference: &str) -> Result<(), Error> {
-        self.store.remove(reference)?;
+    async fn forget(&self, reference: &str) -> Result<(), Error> {
+        self.store.remove(&self.lease, reference).await?;
         self.lock().remove(reference);
         Ok(())
     }

@@ -94,10 +94,10 @@ impl Engine {
         }
         let spot = event.spot_id;
         let mut out = Vec::new();
-        match self.enqueue(event) {
+        match self.enqueue(event).await {
             Ok(()) => {
                 record.delivered.push(kind.as_str().to_owned());
-                if let Err(e) = self.save(record) {
+                if let Err(e) = self.save(record).await {
                     // The outbox has it: at worst it is recorded again, under the same id.
                     log::error!(target: "paysera_scanpay", "cashier could not update record {}: {e}", record.reference);
                 }
@@ -117,11 +117,11 @@ impl Engine {
     }
 
     /// Adds `event` to the outbox unless an event with its id is there already.
-    fn enqueue(&self, event: Event) -> Result<(), crate::Error> {
-        let mut outbox = self.outbox();
-        if outbox.iter().any(|e| e.event.id == event.id) {
+    async fn enqueue(&self, event: Event) -> Result<(), crate::Error> {
+        if self.outbox().iter().any(|e| e.event.id == event.id) {
             return Ok(());
         }
+        // `seq` is taken before the write: the store orders a spot's events by it.
         let entry = UndeliveredEvent {
             event,
             seq: self.event_seq.fetch_add(1, Ordering::Relaxed),
@@ -129,9 +129,11 @@ impl Engine {
             last_error: None,
             next_attempt_at_ms: 0,
         };
-        // Under the lock, so that the store sees a spot's events in `seq` order.
-        let stored = self.store.put_event(&entry);
-        outbox.push(entry);
+        let stored = self.store.put_event(&self.lease, &entry).await;
+        let mut outbox = self.outbox();
+        if !outbox.iter().any(|e| e.event.id == entry.event.id) {
+            outbox.push(entry);
+        }
         stored
     }
 
@@ -191,7 +193,7 @@ impl Engine {
         match self.merchant.on_event(event.clone()).await {
             Ok(()) => {
                 self.outbox().retain(|e| e.event.id != event.id);
-                if let Err(e) = self.store.ack_event(&event.id) {
+                if let Err(e) = self.store.ack_event(&self.lease, &event.id).await {
                     // At least once: a restart delivers it again, under the same id.
                     log::error!(target: "paysera_scanpay", "cashier could not acknowledge event {}: {e}", event.id);
                 }
@@ -215,7 +217,7 @@ impl Engine {
                     "cashier event handler failed on {} (attempt {}, next in {:.1} s): {e}",
                     event.id, entry.attempts, pause.as_secs_f64()
                 );
-                if let Err(e) = self.store.put_event(&entry) {
+                if let Err(e) = self.store.put_event(&self.lease, &entry).await {
                     log::error!(target: "paysera_scanpay", "cashier could not record the failed delivery of {}: {e}", event.id);
                 }
                 if let Some(slot) = self.outbox().iter_mut().find(|e| e.seq == entry.seq) {

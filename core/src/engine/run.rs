@@ -66,7 +66,7 @@ impl Engine {
 impl Run {
     /// One tick ([`Engine::run_once`] without claiming again).
     pub async fn once(&self) -> Result<TickReport, Error> {
-        self.engine.tick().await
+        self.engine.tick_alone().await
     }
 
     /// Ticks until [`Engine::stop`] ([`Engine::run_forever`] without claiming again).

@@ -31,7 +31,7 @@ impl Engine {
                     if spot.orders().iter().any(|o| o.transaction_key == key) {
                         record.stage = Stage::Ordered;
                         record.ordered_at = Some(now());
-                        self.reported(&record, self.save(&record)).await?;
+                        self.reported(&record, self.save(&record).await).await?;
                         Ok(self.emit(&mut record, EventKind::OrderCreated, None).await)
                     } else if live_orders.is_empty() {
                         self.attach(record, spot.id).await
@@ -105,7 +105,7 @@ impl Engine {
             .filter_map(|p| p.money().ok().flatten())
             .collect();
         record.parameters = merged_parameters(&request.payments);
-        self.reported(&record, self.save(&record)).await?;
+        self.reported(&record, self.save(&record).await).await?;
         self.create(record, request).await
     }
 
@@ -114,7 +114,7 @@ impl Engine {
             Ok(tx) => {
                 record.transaction_key = Some(tx.transaction_key);
                 record.stage = Stage::Created;
-                self.reported(&record, self.save(&record)).await?;
+                self.reported(&record, self.save(&record).await).await?;
                 self.attach(record.clone(), record.spot_id).await
             }
             // Stays Creating: the next tick looks the transaction up before creating another.
@@ -123,7 +123,7 @@ impl Engine {
                     .await
             }
             Err(CallError::Failed(e)) => {
-                let _ = self.forget(&record.reference);
+                let _ = self.forget(&record.reference).await;
                 self.error(&record, format!("creating the transaction: {e}"))
                     .await
             }
@@ -133,7 +133,7 @@ impl Engine {
     async fn attach(&self, mut record: Record, spot_id: u64) -> Step {
         let key = record.transaction_key.clone().unwrap_or_default();
         record.stage = Stage::Ordering;
-        self.reported(&record, self.save(&record)).await?;
+        self.reported(&record, self.save(&record).await).await?;
         match self
             .call(self.client.create_spot_order(spot_id, &key))
             .await
@@ -141,7 +141,7 @@ impl Engine {
             Ok(_) => {
                 record.stage = Stage::Ordered;
                 record.ordered_at = Some(now());
-                self.reported(&record, self.save(&record)).await?;
+                self.reported(&record, self.save(&record).await).await?;
                 Ok(self.emit(&mut record, EventKind::OrderCreated, None).await)
             }
             Err(CallError::Lost(e)) => {
@@ -151,7 +151,7 @@ impl Engine {
             Err(CallError::Failed(e)) if e.code() == "invalid_state" || e.code() == "not_found" => {
                 // The spot is gone (closed, nobody checked in): withdraw the bill.
                 record.stage = Stage::Revoking;
-                self.reported(&record, self.save(&record)).await?;
+                self.reported(&record, self.save(&record).await).await?;
                 self.revoke(record, Outcome::Expired).await
             }
             Err(CallError::Failed(e)) => {
@@ -201,7 +201,7 @@ impl Engine {
             return Ok(Vec::new());
         }
         record.stage = Stage::Confirming;
-        self.reported(&record, self.save(&record)).await?;
+        self.reported(&record, self.save(&record).await).await?;
         self.confirm(record, tx).await
     }
 
@@ -241,7 +241,7 @@ impl Engine {
         record.stage = Stage::Closing {
             outcome: Outcome::Paid,
         };
-        self.reported(&record, self.save(&record)).await?;
+        self.reported(&record, self.save(&record).await).await?;
         let mut events = self.emit(&mut record, EventKind::Paid, None).await;
         events.extend(delivered(self.close(record).await));
         Ok(events)
@@ -264,7 +264,7 @@ impl Engine {
             TransactionStatus::Confirmed => return self.paid(record, tx).await,
             TransactionStatus::Reserved => {
                 record.stage = Stage::Confirming;
-                self.reported(&record, self.save(&record)).await?;
+                self.reported(&record, self.save(&record).await).await?;
                 return self.confirm(record, tx).await;
             }
             TransactionStatus::Rejected => Outcome::Rejected,
@@ -274,7 +274,7 @@ impl Engine {
             _ => {
                 if record.stage == Stage::Confirming {
                     record.stage = Stage::Ordered;
-                    let _ = self.save(&record);
+                    let _ = self.save(&record).await;
                 }
                 return Ok(Vec::new());
             }
@@ -284,7 +284,7 @@ impl Engine {
 
     async fn finish(&self, mut record: Record, outcome: Outcome) -> Step {
         record.stage = Stage::Closing { outcome };
-        self.reported(&record, self.save(&record)).await?;
+        self.reported(&record, self.save(&record).await).await?;
         let mut events = self.emit(&mut record, outcome_event(outcome), None).await;
         events.extend(delivered(self.close(record).await));
         Ok(events)
@@ -309,13 +309,13 @@ impl Engine {
             }
         }
         record.stage = Stage::Revoking;
-        self.reported(&record, self.save(&record)).await?;
+        self.reported(&record, self.save(&record).await).await?;
         self.revoke(record, Outcome::Expired).await
     }
 
     async fn revoke(&self, mut record: Record, outcome: Outcome) -> Step {
         let Some(key) = record.transaction_key.clone() else {
-            let _ = self.forget(&record.reference);
+            let _ = self.forget(&record.reference).await;
             return Ok(Vec::new());
         };
         match self.call(self.client.revoke_transaction(&key)).await {
@@ -323,7 +323,7 @@ impl Engine {
             // Reserved (or otherwise moved on) in the meantime: follow Paysera's state.
             Err(CallError::Failed(e)) if e.code() == "invalid_state" => {
                 record.stage = Stage::Ordered;
-                let _ = self.save(&record);
+                let _ = self.save(&record).await;
                 self.settle_from_transaction(record).await
             }
             Err(CallError::Lost(e) | CallError::Failed(e)) => {
@@ -342,7 +342,7 @@ impl Engine {
             }
         }
         let events = self.emit(&mut record, EventKind::SpotClosed, None).await;
-        self.reported(&record, self.forget(&record.reference))
+        self.reported(&record, self.forget(&record.reference).await)
             .await?;
         Ok(events)
     }
@@ -393,7 +393,7 @@ impl Engine {
             {
                 record.transaction_key = Some(tx.transaction_key.clone());
                 record.stage = Stage::Created;
-                self.reported(&record, self.save(&record)).await?;
+                self.reported(&record, self.save(&record).await).await?;
                 return match tx.status {
                     TransactionStatus::New => {
                         let spot_id = record.spot_id;
@@ -404,7 +404,7 @@ impl Engine {
             }
         }
         // Provably not created: price the spot afresh on its next appearance.
-        let _ = self.forget(&record.reference);
+        let _ = self.forget(&record.reference).await;
         Ok(Vec::new())
     }
 }

@@ -20,7 +20,7 @@ if (require.main === module) {
   const { app, cashier } = createCashierServer(new Client({ clientId, macKey }), {
     price: (spot) => [{ description: `Table ${spot.identifier}`, price: 1299, currency: 'EUR' }], // your pricing
     onEvent: (event) => console.log(event.kind, event.spot_id), // your bookkeeping
-    store: { file: process.env.CASHIER_LOG ?? 'cashier.log' },
+    store: process.env.CASHIER_STORE ?? 'sqlite://cashier.db',
     callbackUri: process.env.PAYSERA_CALLBACK_URI, // e.g. https://shop.example/paysera/callback
   });
   const shutdown = new AbortController();

@@ -30,7 +30,7 @@ export class CashierRunner implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.cashier.stop(); // between two steps; a file store lets the next start finish the rest
+    this.cashier.stop(); // between two steps; a durable store lets the next start finish the rest
     await this.#loop;
   }
 }

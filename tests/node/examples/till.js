@@ -45,7 +45,7 @@ function createTill(paysera, cashierOptions = {}) {
 if (require.main === module) {
   const { PAYSERA_CLIENT_ID: clientId, PAYSERA_MAC_KEY: macKey, PAYSERA_BASE_URL: baseUrl } = process.env;
   const { app, cashier } = createTill(new Client({ clientId, macKey, baseUrl }), {
-    store: { file: process.env.CASHIER_LOG ?? 'cashier.log' }, // a restart finishes what was started
+    store: process.env.CASHIER_STORE ?? 'sqlite://cashier.db', // a restart finishes what was started
     callbackUri: process.env.PAYSERA_CALLBACK_URI, // e.g. https://till.example/paysera/callback
   });
   const server = app.listen(process.env.PORT ?? 3000, () => console.log(`till: port ${server.address().port}`));

@@ -320,11 +320,9 @@ def _sqlite_url(database: Mapping[str, Any]) -> str:
 
 
 def store_kind(store: str) -> str:
-    """``memory``, ``url`` (a SQL store other processes may open too) or ``file`` (a local log
-    only the process running the cashier may open)."""
-    if store == "memory":
-        return "memory"
-    return "url" if urllib.parse.urlsplit(store).scheme in STORE_SCHEMES else "file"
+    """``memory`` (this process only) or ``shared``: a SQL store (a URL, or a plain path, which
+    means SQLite) that web workers and cashier replicas may all open."""
+    return "memory" if store == "memory" else "shared"
 
 
 def store_problem(store: str) -> Optional[str]:
@@ -447,9 +445,8 @@ def get_cashier() -> Cashier:
     """This process's cashier: the one ``run_cashier`` runs here, else one built from
     ``PAYSERA`` (``build_cashier()``) on first use; a forked child builds its own.
 
-    Call it only in the process that runs the cashier, or over a SQL store that several
-    processes may share: opening a file store compacts the file, under the feet of the cashier
-    process that owns it (the callback view never does that)."""
+    A cashier built here and never run is what a web worker needs: its ``handle_callback()``
+    hands callbacks to the active cashier through the shared store."""
     global _cashier
     pid = os.getpid()
     running = _running
@@ -457,7 +454,7 @@ def get_cashier() -> Cashier:
         return running[1]
     conf = paysera_settings()
     key = (conf, conf.cashier_store())
-    with _lock:  # held while building: a file store must not be opened twice
+    with _lock:  # held while building: one cashier per process
         if _cashier is not None and _cashier[0] == pid and _cashier[1] == key:
             return _cashier[2]
         cashier = build_cashier()

@@ -8,10 +8,10 @@ answers 200 ``OK`` for a genuine callback, 400 for anything else (forged, unsign
 public key cannot be fetched (Paysera posts again later; polling covers it meanwhile).
 
 Which cashier: the one ``run_cashier`` runs in this process (``--callback-port`` serves this
-view there; route the callback URL to it for a reaction within milliseconds), or one this
-process already built with ``get_cashier()``, or, over a SQL store that processes share, one
-built here. A web worker over a file or memory store runs no cashier: the view verifies and
-signals, and the cashier process finds the transaction at its next poll.
+view there), or else one built here with ``get_cashier()`` over the shared store (SQLite or
+Postgres), never run: it hands the transaction to the active cashier through the store, which
+acts within ``wake_interval`` (50 ms). Over the ``memory`` store nothing is shared: the view
+verifies and signals, and the cashier process finds the transaction at its next poll.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def _cashier() -> Optional[object]:
         return cashier
     try:
         store = conf.paysera_settings().cashier_store()
-        if conf.store_kind(store) != "url":
-            return None  # nothing to share: the cashier process polls it
+        if conf.store_kind(store) == "memory":
+            return None  # nothing shared: the cashier process polls it
         return conf.get_cashier()
     except ImproperlyConfigured as e:
         _log.warning("callback: no cashier to hand it to (%s); polling will find it", e)

@@ -1,0 +1,163 @@
+//! The engine's side of the store's lease (see `store/mod.rs` for the design): take it at the
+//! start of every tick, renew it before writes when a third of it has run out, read the store
+//! afresh whenever it is (re)taken, and give it up when a run ends.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use super::{Acquired, Engine};
+use crate::clock::unix_now_ms;
+use crate::error::Error;
+
+const TARGET: &str = "paysera_scanpay";
+
+/// Gives the lease up when a run is dropped mid-way (a cancelled task, an aborted Node call, a
+/// Ctrl-C in Python): the run is gone, so a standby (or the next run) need not wait for expiry.
+pub(super) struct LetGoOnDrop<'a>(pub(super) &'a Engine);
+
+impl Drop for LetGoOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.0.holding.swap(false, Ordering::SeqCst) {
+            self.0.store.release_now(&self.0.lease);
+        }
+    }
+}
+
+impl Engine {
+    /// Takes or renews the lease. `Ok(false)` on a standby: another replica holds it.
+    pub(super) async fn hold(&self) -> Result<bool, Error> {
+        let acquired = match self.store.acquire(&self.lease).await {
+            Ok(a) => a,
+            Err(e) => {
+                self.drop_caches();
+                return Err(e);
+            }
+        };
+        match acquired {
+            Acquired::Held { until_ms } => {
+                self.lease_until.store(until_ms, Ordering::SeqCst);
+                if !self.holding.load(Ordering::SeqCst) {
+                    self.reload().await?;
+                    self.holding.store(true, Ordering::SeqCst);
+                    log::info!(target: TARGET, "cashier {} is active on store {}", self.lease.owner, self.store.location());
+                }
+                Ok(true)
+            }
+            Acquired::Busy { owner, until_ms } => {
+                if self.holding.swap(false, Ordering::SeqCst) {
+                    log::warn!(target: TARGET, "cashier {} lost the store's lease to {owner}; standing by", self.lease.owner);
+                }
+                self.drop_caches();
+                self.counters().standby_of = Some((owner, until_ms));
+                Ok(false)
+            }
+        }
+    }
+
+    /// Renews the lease when a third of it has run out (writes between ticks keep it alive).
+    pub(super) async fn renew_if_due(&self) -> Result<(), Error> {
+        let until = self.lease_until.load(Ordering::SeqCst);
+        let slack = self.lease.ttl_ms() * 2 / 3;
+        if unix_now_ms() < until - slack {
+            return Ok(());
+        }
+        match self.store.acquire(&self.lease).await? {
+            Acquired::Held { until_ms } => {
+                self.lease_until.store(until_ms, Ordering::SeqCst);
+                Ok(())
+            }
+            Acquired::Busy { .. } => {
+                self.holding.store(false, Ordering::SeqCst);
+                self.drop_caches();
+                Err(super::store::lease_lost(
+                    &self.store.location(),
+                    &self.lease.owner,
+                ))
+            }
+        }
+    }
+
+    /// Reads records and the outbox from the store: what the previous holder left.
+    async fn reload(&self) -> Result<(), Error> {
+        let records: HashMap<_, _> = self
+            .store
+            .load()
+            .await?
+            .into_iter()
+            .map(|r| (r.reference.clone(), r))
+            .collect();
+        let outbox = self.store.load_events().await?;
+        let seq = outbox.iter().map(|e| e.seq + 1).max().unwrap_or(1);
+        self.event_seq.fetch_max(seq, Ordering::SeqCst);
+        *self.lock() = records;
+        *self.outbox() = outbox;
+        Ok(())
+    }
+
+    fn drop_caches(&self) {
+        self.holding.store(false, Ordering::SeqCst);
+        self.lock().clear();
+        self.outbox().clear();
+    }
+
+    /// Between ticks: keeps the lease alive and, in a shared store, collects the callbacks other
+    /// processes handed over. Returns when there is something to act on.
+    pub(super) async fn watch(&self) {
+        loop {
+            tokio::time::sleep(self.config.wake_interval).await;
+            if !self.holding.load(Ordering::SeqCst) {
+                continue;
+            }
+            if let Err(e) = self.renew_if_due().await {
+                log::warn!(target: TARGET, "cashier could not renew its lease: {e}");
+                return;
+            }
+            if !self.store.shared() {
+                continue;
+            }
+            match self.store.take_wakes(&self.lease).await {
+                Ok(keys) if keys.is_empty() => {}
+                Ok(keys) => {
+                    self.queue_called_back(keys);
+                    return;
+                }
+                Err(e) => {
+                    log::warn!(target: TARGET, "cashier could not read handed-over callbacks: {e}");
+                }
+            }
+        }
+    }
+
+    /// Callbacks other processes handed over through a shared store, for this tick.
+    pub(super) async fn collect_wakes(&self) {
+        if !self.store.shared() {
+            return;
+        }
+        match self.store.take_wakes(&self.lease).await {
+            Ok(keys) => self.queue_called_back(keys),
+            Err(e) => {
+                log::warn!(target: TARGET, "cashier could not read handed-over callbacks: {e}");
+            }
+        }
+    }
+
+    /// At the end of a run: lets a standby take over now rather than when the lease expires.
+    /// The caches stay (for [`Engine::records`]); they are read afresh with the next lease.
+    pub(super) async fn let_go(&self) {
+        if self.holding.swap(false, Ordering::SeqCst)
+            && let Err(e) = self.store.release(&self.lease).await
+        {
+            log::warn!(target: TARGET, "cashier could not release its lease: {e}");
+        }
+    }
+
+    /// Whether this engine holds the store's lease now.
+    pub fn is_active(&self) -> bool {
+        self.holding.load(Ordering::SeqCst)
+    }
+
+    /// This engine's owner id in the store's lease (`host:pid:random`).
+    pub fn owner(&self) -> &str {
+        &self.lease.owner
+    }
+}

@@ -1,0 +1,418 @@
+//! `postgres://user:pass@host:port/db`: the store several replicas share. One connection,
+//! pipelined, re-opened after it breaks. Times come from the database's clock, so replicas on
+//! different hosts agree on when a lease expires. Every fenced write checks the lease in the
+//! same statement, holding the lease row `FOR SHARE` so that a takeover waits for it.
+//!
+//! Plain TCP or a Unix socket only: `sslmode=require` is refused (see docs/deployment.md).
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::{Client, Config, NoTls, Statement};
+
+use super::sqlite::{check_version, decode, encode};
+use super::{Acquired, Lease, Record, SCHEMA_VERSION, Store, lease_lost, redact};
+use crate::engine::UndeliveredEvent;
+use crate::error::Error;
+
+/// Unix milliseconds on the database's clock.
+const NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+/// The lease row, locked against a takeover while a fenced write runs.
+const HELD: &str = "SELECT 1 FROM paysera_scanpay_lease WHERE name = 'cashier' AND owner = $1 \
+                    AND until_ms > (extract(epoch from clock_timestamp()) * 1000)::bigint FOR SHARE";
+/// Serialises table creation between replicas starting together.
+const SETUP_LOCK: i64 = 0x0050_4159_5345_5241;
+
+struct Statements {
+    acquire: Statement,
+    holder: Statement,
+    release: Statement,
+    load: Statement,
+    save: Statement,
+    remove: Statement,
+    load_events: Statement,
+    put_event: Statement,
+    ack_event: Statement,
+    push_wake: Statement,
+    take_wakes: Statement,
+}
+
+struct Conn {
+    client: Client,
+    s: Statements,
+}
+
+/// The `postgres://` store.
+pub struct PostgresStore {
+    config: Config,
+    /// The URL with its password redacted.
+    location: String,
+    conn: Mutex<Option<Arc<Conn>>>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects, and creates the tables on first use. Must run inside a tokio runtime (the
+    /// connection's task is spawned on it).
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        let location = redact(url);
+        let config: Config = url.parse().map_err(|e| {
+            Error::InvalidInput(format!("store {location}: not a valid Postgres URL: {e}"))
+        })?;
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(Error::InvalidInput(format!(
+                "store {location}: sslmode=require is not supported (this build connects \
+                 without TLS); use a local socket or a private network with sslmode=disable"
+            )));
+        }
+        let store = Self {
+            config,
+            location,
+            conn: Mutex::new(None),
+        };
+        store.conn().await?;
+        Ok(store)
+    }
+
+    /// Where the connection goes, for errors: `host:port`, never the user or password.
+    fn target(&self) -> String {
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                Host::Tcp(name) => name.clone(),
+                Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        match hosts.as_slice() {
+            [] => format!("localhost:{port}"),
+            hosts => format!("{}:{port}", hosts.join(",")),
+        }
+    }
+
+    fn err(&self, what: &str, e: tokio_postgres::Error) -> Error {
+        Error::Store(format!("store {}: cannot {what}: {e}", self.location))
+    }
+
+    /// The open connection, or a new one when there is none or it broke.
+    async fn conn(&self) -> Result<Arc<Conn>, Error> {
+        let mut slot = self.conn.lock().await;
+        if let Some(conn) = slot.as_ref().filter(|c| !c.client.is_closed()) {
+            return Ok(conn.clone());
+        }
+        *slot = None;
+        let (mut client, connection) = self.config.connect(NoTls).await.map_err(|e| {
+            Error::Store(format!(
+                "store {}: cannot connect to {}: {e}",
+                self.location,
+                self.target()
+            ))
+        })?;
+        let location = self.location.clone();
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                log::warn!(target: "paysera_scanpay", "store {location}: connection lost: {e}");
+            }
+        });
+        self.setup(&mut client).await?;
+        let s = self.prepare(&client).await?;
+        let conn = Arc::new(Conn { client, s });
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    async fn setup(&self, client: &mut Client) -> Result<(), Error> {
+        let what = "create the tables";
+        let tx = client.transaction().await.map_err(|e| self.err(what, e))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])
+            .await
+            .map_err(|e| self.err(what, e))?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS paysera_scanpay_meta (key text PRIMARY KEY, value text NOT NULL)",
+        )
+        .await
+        .map_err(|e| self.err(what, e))?;
+        let version = tx
+            .query_opt(
+                "SELECT value FROM paysera_scanpay_meta WHERE key = 'schema_version'",
+                &[],
+            )
+            .await
+            .map_err(|e| self.err("read the schema version", e))?;
+        match version {
+            Some(row) => check_version(&self.location, row.get::<_, &str>(0))?,
+            None => {
+                tx.batch_execute(
+                    "CREATE TABLE paysera_scanpay_lease (name text PRIMARY KEY, owner text NOT NULL, until_ms bigint NOT NULL);
+                     CREATE TABLE paysera_scanpay_records (reference text PRIMARY KEY, body text NOT NULL);
+                     CREATE TABLE paysera_scanpay_events (id text PRIMARY KEY, seq bigint NOT NULL, body text NOT NULL);
+                     CREATE TABLE paysera_scanpay_wakes (id bigserial PRIMARY KEY, transaction_key text NOT NULL, at_ms bigint NOT NULL);",
+                )
+                .await
+                .map_err(|e| self.err(what, e))?;
+                tx.execute(
+                    "INSERT INTO paysera_scanpay_meta (key, value) VALUES ('schema_version', $1)",
+                    &[&SCHEMA_VERSION.to_string()],
+                )
+                .await
+                .map_err(|e| self.err(what, e))?;
+            }
+        }
+        tx.commit().await.map_err(|e| self.err(what, e))
+    }
+
+    async fn prepare(&self, c: &Client) -> Result<Statements, Error> {
+        let p = |sql: String| async move {
+            c.prepare(&sql)
+                .await
+                .map_err(|e| self.err("prepare its statements", e))
+        };
+        Ok(Statements {
+            acquire: p(format!(
+                "INSERT INTO paysera_scanpay_lease AS l (name, owner, until_ms) \
+                 VALUES ('cashier', $1, {NOW} + $2::bigint) \
+                 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms \
+                 WHERE l.owner = excluded.owner OR l.until_ms < {NOW} RETURNING until_ms"
+            ))
+            .await?,
+            holder: p(format!(
+                "SELECT owner, until_ms, until_ms > {NOW} FROM paysera_scanpay_lease WHERE name = 'cashier'"
+            ))
+            .await?,
+            release: p(
+                "DELETE FROM paysera_scanpay_lease WHERE name = 'cashier' AND owner = $1".into(),
+            )
+            .await?,
+            load: p("SELECT body FROM paysera_scanpay_records".into()).await?,
+            save: p(format!(
+                "WITH l AS ({HELD}) INSERT INTO paysera_scanpay_records (reference, body) \
+                 SELECT $2::text, $3::text FROM l \
+                 ON CONFLICT (reference) DO UPDATE SET body = excluded.body"
+            ))
+            .await?,
+            remove: p(format!(
+                "WITH l AS ({HELD}), d AS (DELETE FROM paysera_scanpay_records \
+                 WHERE reference = $2::text AND EXISTS (SELECT 1 FROM l)) SELECT count(*) FROM l"
+            ))
+            .await?,
+            load_events: p("SELECT body FROM paysera_scanpay_events ORDER BY seq".into()).await?,
+            put_event: p(format!(
+                "WITH l AS ({HELD}) INSERT INTO paysera_scanpay_events (id, seq, body) \
+                 SELECT $2::text, $3::bigint, $4::text FROM l \
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, body = excluded.body"
+            ))
+            .await?,
+            ack_event: p(format!(
+                "WITH l AS ({HELD}), d AS (DELETE FROM paysera_scanpay_events \
+                 WHERE id = $2::text AND EXISTS (SELECT 1 FROM l)) SELECT count(*) FROM l"
+            ))
+            .await?,
+            push_wake: p(format!(
+                "INSERT INTO paysera_scanpay_wakes (transaction_key, at_ms) VALUES ($1, {NOW})"
+            ))
+            .await?,
+            take_wakes: p(format!(
+                "WITH l AS ({HELD}), d AS (DELETE FROM paysera_scanpay_wakes \
+                 WHERE EXISTS (SELECT 1 FROM l) RETURNING id, transaction_key) \
+                 SELECT transaction_key FROM d ORDER BY id"
+            ))
+            .await?,
+        })
+    }
+
+    /// A query on the current connection; a broken one is dropped, to be re-opened next time.
+    async fn run<T, F, Fut>(&self, what: &str, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(Arc<Conn>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    {
+        let conn = self.conn().await?;
+        let result = f(conn.clone()).await;
+        if result.is_err() && conn.client.is_closed() {
+            let mut slot = self.conn.lock().await;
+            if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, &conn)) {
+                *slot = None;
+            }
+        }
+        result.map_err(|e| self.err(what, e))
+    }
+
+    fn fenced(&self, lease: &Lease, rows: u64) -> Result<(), Error> {
+        if rows == 0 {
+            return Err(lease_lost(&self.location, &lease.owner));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    async fn acquire(&self, lease: &Lease) -> Result<Acquired, Error> {
+        let ttl = lease.ttl_ms();
+        let owner = lease.owner.as_str();
+        self.run("take the lease", |c| async move {
+            if let Some(row) = c.client.query_opt(&c.s.acquire, &[&owner, &ttl]).await? {
+                return Ok(Acquired::Held {
+                    until_ms: row.get(0),
+                });
+            }
+            Ok(match c.client.query_opt(&c.s.holder, &[]).await? {
+                Some(row) => Acquired::Busy {
+                    owner: row.get(0),
+                    until_ms: row.get(1),
+                },
+                // Released in between: the next tick takes it.
+                None => Acquired::Busy {
+                    owner: String::new(),
+                    until_ms: 0,
+                },
+            })
+        })
+        .await
+    }
+
+    async fn holder(&self) -> Result<Option<(String, i64)>, Error> {
+        self.run("read the lease", |c| async move {
+            let row = c.client.query_opt(&c.s.holder, &[]).await?;
+            Ok(row.map(|r| {
+                (
+                    r.get::<_, String>(0),
+                    r.get::<_, i64>(1),
+                    r.get::<_, bool>(2),
+                )
+            }))
+        })
+        .await
+        .map(|h| h.filter(|(_, _, live)| *live).map(|(o, u, _)| (o, u)))
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), Error> {
+        let owner = lease.owner.as_str();
+        self.run("release the lease", |c| async move {
+            c.client.execute(&c.s.release, &[&owner]).await.map(drop)
+        })
+        .await
+    }
+
+    fn release_now(&self, lease: &Lease) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let conn = self.conn.try_lock().ok().and_then(|slot| slot.clone());
+        if let Some(conn) = conn {
+            let owner = lease.owner.clone();
+            handle.spawn(async move {
+                let _ = conn.client.execute(&conn.s.release, &[&owner]).await;
+            });
+        }
+    }
+
+    async fn load(&self) -> Result<Vec<Record>, Error> {
+        let rows = self
+            .run("read the records", |c| async move {
+                c.client.query(&c.s.load, &[]).await
+            })
+            .await?;
+        rows.iter()
+            .map(|r| decode(&self.location, r.get::<_, &str>(0)))
+            .collect()
+    }
+
+    async fn save(&self, lease: &Lease, record: &Record) -> Result<(), Error> {
+        let body = encode(record)?;
+        let (owner, reference) = (lease.owner.as_str(), record.reference.as_str());
+        let rows = self
+            .run("save a record", |c| async move {
+                c.client
+                    .execute(&c.s.save, &[&owner, &reference, &body])
+                    .await
+            })
+            .await?;
+        self.fenced(lease, rows)
+    }
+
+    async fn remove(&self, lease: &Lease, reference: &str) -> Result<(), Error> {
+        let owner = lease.owner.as_str();
+        let held: i64 = self
+            .run("remove a record", |c| async move {
+                c.client
+                    .query_one(&c.s.remove, &[&owner, &reference])
+                    .await
+                    .map(|r| r.get(0))
+            })
+            .await?;
+        self.fenced(lease, held as u64)
+    }
+
+    async fn load_events(&self) -> Result<Vec<UndeliveredEvent>, Error> {
+        let rows = self
+            .run("read the events", |c| async move {
+                c.client.query(&c.s.load_events, &[]).await
+            })
+            .await?;
+        rows.iter()
+            .map(|r| decode(&self.location, r.get::<_, &str>(0)))
+            .collect()
+    }
+
+    async fn put_event(&self, lease: &Lease, entry: &UndeliveredEvent) -> Result<(), Error> {
+        let body = encode(entry)?;
+        let (owner, id) = (lease.owner.as_str(), entry.event.id.as_str());
+        let seq = entry.seq as i64;
+        let rows = self
+            .run("record an event", |c| async move {
+                c.client
+                    .execute(&c.s.put_event, &[&owner, &id, &seq, &body])
+                    .await
+            })
+            .await?;
+        self.fenced(lease, rows)
+    }
+
+    async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error> {
+        let owner = lease.owner.as_str();
+        let held: i64 = self
+            .run("acknowledge an event", |c| async move {
+                c.client
+                    .query_one(&c.s.ack_event, &[&owner, &id])
+                    .await
+                    .map(|r| r.get(0))
+            })
+            .await?;
+        self.fenced(lease, held as u64)
+    }
+
+    async fn push_wake(&self, transaction_key: &str) -> Result<(), Error> {
+        self.run("hand over a callback", |c| async move {
+            c.client
+                .execute(&c.s.push_wake, &[&transaction_key])
+                .await
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn take_wakes(&self, lease: &Lease) -> Result<Vec<String>, Error> {
+        let owner = lease.owner.as_str();
+        let rows = self
+            .run("take callbacks", |c| async move {
+                c.client.query(&c.s.take_wakes, &[&owner]).await
+            })
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+}

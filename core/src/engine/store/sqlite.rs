@@ -1,0 +1,416 @@
+//! `sqlite:///path/cashier.db`: the embedded durable store. WAL journal, every commit synced
+//! (`synchronous=FULL`), writes fenced by the lease inside `BEGIN IMMEDIATE` transactions, so
+//! several processes on one machine may share a file: one is active, the others stand by.
+//!
+//! Calls are short local transactions, run inline on the caller's task (at most the busy
+//! timeout while another process writes).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Acquired, Lease, Record, SCHEMA_VERSION, Snapshot, Store, lease_lost, legacy};
+use crate::clock::unix_now_ms;
+use crate::engine::UndeliveredEvent;
+use crate::error::Error;
+
+const LEASE: &str = "cashier";
+
+/// The `sqlite://` store.
+pub struct SqliteStore {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path`, creating its tables on first use; an old
+    /// cashier log at `path` is imported first (and kept as `<path>.imported`).
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self, Error> {
+        let path = path.into();
+        import_log(&path)?;
+        Self::open_database(path)
+    }
+
+    fn open_database(path: PathBuf) -> Result<Self, Error> {
+        let conn = Connection::open(&path).map_err(|e| fail(&path, "open", e))?;
+        let store = Self {
+            conn: Mutex::new(conn),
+            path,
+        };
+        store.setup()?;
+        Ok(store)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn err(&self, what: &str, e: rusqlite::Error) -> Error {
+        fail(&self.path, what, e)
+    }
+
+    fn setup(&self) -> Result<(), Error> {
+        let mut conn = self.lock();
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| fail(&self.path, "configure", e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| fail(&self.path, "switch to WAL", e))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| fail(&self.path, "configure", e))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| fail(&self.path, "create the tables", e))?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS paysera_scanpay_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+        )
+        .map_err(|e| fail(&self.path, "create the tables", e))?;
+        let version: Option<String> = tx
+            .query_row(
+                "SELECT value FROM paysera_scanpay_meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| fail(&self.path, "read the schema version", e))?;
+        match version {
+            Some(v) => check_version(&self.path.display().to_string(), &v)?,
+            None => {
+                tx.execute_batch(
+                    "CREATE TABLE paysera_scanpay_lease (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms INTEGER NOT NULL);
+                     CREATE TABLE paysera_scanpay_records (reference TEXT PRIMARY KEY, body TEXT NOT NULL);
+                     CREATE TABLE paysera_scanpay_events (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL);
+                     CREATE TABLE paysera_scanpay_wakes (id INTEGER PRIMARY KEY AUTOINCREMENT, transaction_key TEXT NOT NULL, at_ms INTEGER NOT NULL);",
+                )
+                .map_err(|e| fail(&self.path, "create the tables", e))?;
+                tx.execute(
+                    "INSERT INTO paysera_scanpay_meta (key, value) VALUES ('schema_version', ?1)",
+                    params![SCHEMA_VERSION.to_string()],
+                )
+                .map_err(|e| fail(&self.path, "create the tables", e))?;
+            }
+        }
+        tx.commit()
+            .map_err(|e| fail(&self.path, "create the tables", e))
+    }
+
+    fn import(&self, contents: legacy::Contents) -> Result<(), Error> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.err("import the old log", e))?;
+        for record in contents.records.values() {
+            tx.execute(
+                "INSERT OR REPLACE INTO paysera_scanpay_records (reference, body) VALUES (?1, ?2)",
+                params![record.reference, encode(record)?],
+            )
+            .map_err(|e| self.err("import the old log", e))?;
+        }
+        for entry in contents.events.values() {
+            tx.execute(
+                "INSERT OR REPLACE INTO paysera_scanpay_events (id, seq, body) VALUES (?1, ?2, ?3)",
+                params![entry.event.id, entry.seq as i64, encode(entry)?],
+            )
+            .map_err(|e| self.err("import the old log", e))?;
+        }
+        tx.commit().map_err(|e| self.err("import the old log", e))
+    }
+
+    /// Runs `write` in an immediate transaction, if `lease` is held.
+    fn fenced(
+        &self,
+        lease: &Lease,
+        what: &str,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), Error> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.err(what, e))?;
+        let held: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM paysera_scanpay_lease WHERE name = ?1 AND owner = ?2 AND until_ms > ?3)",
+                params![LEASE, lease.owner, unix_now_ms()],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(what, e))?;
+        if !held {
+            return Err(lease_lost(&self.location(), &lease.owner));
+        }
+        write(&tx).map_err(|e| self.err(what, e))?;
+        tx.commit().map_err(|e| self.err(what, e))
+    }
+
+    fn release_sync(&self, lease: &Lease) -> Result<(), Error> {
+        self.lock()
+            .execute(
+                "DELETE FROM paysera_scanpay_lease WHERE name = ?1 AND owner = ?2",
+                params![LEASE, lease.owner],
+            )
+            .map_err(|e| self.err("release the lease", e))?;
+        Ok(())
+    }
+
+    fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str, what: &str) -> Result<Vec<T>, Error> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(what, e))?;
+        let bodies = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(what, e))?
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|e| self.err(what, e))?;
+        bodies.iter().map(|b| decode(&self.location(), b)).collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn acquire(&self, lease: &Lease) -> Result<Acquired, Error> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.err("take the lease", e))?;
+        let now = unix_now_ms();
+        let current: Option<(String, i64)> = tx
+            .query_row(
+                "SELECT owner, until_ms FROM paysera_scanpay_lease WHERE name = ?1",
+                params![LEASE],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err("take the lease", e))?;
+        if let Some((owner, until_ms)) = current
+            && owner != lease.owner
+            && until_ms > now
+        {
+            return Ok(Acquired::Busy { owner, until_ms });
+        }
+        let until_ms = now.saturating_add(lease.ttl_ms());
+        tx.execute(
+            "INSERT INTO paysera_scanpay_lease (name, owner, until_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms",
+            params![LEASE, lease.owner, until_ms],
+        )
+        .map_err(|e| self.err("take the lease", e))?;
+        tx.commit().map_err(|e| self.err("take the lease", e))?;
+        Ok(Acquired::Held { until_ms })
+    }
+
+    async fn holder(&self) -> Result<Option<(String, i64)>, Error> {
+        self.lock()
+            .query_row(
+                "SELECT owner, until_ms FROM paysera_scanpay_lease WHERE name = ?1 AND until_ms > ?2",
+                params![LEASE, unix_now_ms()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err("read the lease", e))
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), Error> {
+        self.release_sync(lease)
+    }
+
+    fn release_now(&self, lease: &Lease) {
+        let _ = self.release_sync(lease);
+    }
+
+    fn snapshot(&self) -> Option<Result<Snapshot, Error>> {
+        let records = self.rows(
+            "SELECT body FROM paysera_scanpay_records",
+            "read the records",
+        );
+        let events = self.rows(
+            "SELECT body FROM paysera_scanpay_events ORDER BY seq",
+            "read the events",
+        );
+        Some(records.and_then(|r| events.map(|e| (r, e))))
+    }
+
+    async fn load(&self) -> Result<Vec<Record>, Error> {
+        self.rows(
+            "SELECT body FROM paysera_scanpay_records",
+            "read the records",
+        )
+    }
+
+    async fn save(&self, lease: &Lease, record: &Record) -> Result<(), Error> {
+        let body = encode(record)?;
+        self.fenced(lease, "save a record", |tx| {
+            tx.execute(
+                "INSERT INTO paysera_scanpay_records (reference, body) VALUES (?1, ?2)
+                 ON CONFLICT (reference) DO UPDATE SET body = excluded.body",
+                params![record.reference, body],
+            )
+            .map(drop)
+        })
+    }
+
+    async fn remove(&self, lease: &Lease, reference: &str) -> Result<(), Error> {
+        self.fenced(lease, "remove a record", |tx| {
+            tx.execute(
+                "DELETE FROM paysera_scanpay_records WHERE reference = ?1",
+                params![reference],
+            )
+            .map(drop)
+        })
+    }
+
+    async fn load_events(&self) -> Result<Vec<UndeliveredEvent>, Error> {
+        self.rows(
+            "SELECT body FROM paysera_scanpay_events ORDER BY seq",
+            "read the events",
+        )
+    }
+
+    async fn put_event(&self, lease: &Lease, entry: &UndeliveredEvent) -> Result<(), Error> {
+        let body = encode(entry)?;
+        self.fenced(lease, "record an event", |tx| {
+            tx.execute(
+                "INSERT INTO paysera_scanpay_events (id, seq, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, body = excluded.body",
+                params![entry.event.id, entry.seq as i64, body],
+            )
+            .map(drop)
+        })
+    }
+
+    async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error> {
+        self.fenced(lease, "acknowledge an event", |tx| {
+            tx.execute(
+                "DELETE FROM paysera_scanpay_events WHERE id = ?1",
+                params![id],
+            )
+            .map(drop)
+        })
+    }
+
+    async fn push_wake(&self, transaction_key: &str) -> Result<(), Error> {
+        self.lock()
+            .execute(
+                "INSERT INTO paysera_scanpay_wakes (transaction_key, at_ms) VALUES (?1, ?2)",
+                params![transaction_key, unix_now_ms()],
+            )
+            .map_err(|e| self.err("hand over a callback", e))?;
+        Ok(())
+    }
+
+    async fn take_wakes(&self, lease: &Lease) -> Result<Vec<String>, Error> {
+        let mut keys = Vec::new();
+        match self.fenced(lease, "take callbacks", |tx| {
+            let mut stmt =
+                tx.prepare_cached("DELETE FROM paysera_scanpay_wakes RETURNING transaction_key")?;
+            keys = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(())
+        }) {
+            Ok(()) => Ok(keys),
+            Err(e) if e.to_string().contains("no longer holds") => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn location(&self) -> String {
+        format!("sqlite://{}", self.path.display())
+    }
+}
+
+fn fail(path: &Path, what: &str, e: rusqlite::Error) -> Error {
+    Error::Store(format!(
+        "store sqlite://{}: cannot {what}: {e}",
+        path.display()
+    ))
+}
+
+pub(super) fn check_version(store: &str, found: &str) -> Result<(), Error> {
+    match found.parse::<i64>() {
+        Ok(v) if v == SCHEMA_VERSION => Ok(()),
+        Ok(v) if v > SCHEMA_VERSION => Err(Error::Store(format!(
+            "store {store}: its tables have schema version {v}, newer than this library's \
+             ({SCHEMA_VERSION}); upgrade paysera-scanpay, or use another store"
+        ))),
+        _ => Err(Error::Store(format!(
+            "store {store}: unknown schema version {found:?}"
+        ))),
+    }
+}
+
+pub(super) fn encode<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::Internal(format!("cannot encode a store entry: {e}")))
+}
+
+pub(super) fn decode<T: serde::de::DeserializeOwned>(store: &str, body: &str) -> Result<T, Error> {
+    serde_json::from_str(body)
+        .map_err(|e| Error::Store(format!("store {store}: an entry is corrupt: {e}")))
+}
+
+/// `path` with `suffix` appended to its file name.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// When `path` holds an old cashier log: imports it into a new database built beside it, then
+/// moves the log aside (`<path>.imported`) and the database into its place. A crash between the
+/// two moves is finished by the next open.
+fn import_log(path: &Path) -> Result<(), Error> {
+    let (importing, imported) = (beside(path, ".importing"), beside(path, ".imported"));
+    let moved = |from: &Path, to: &Path| {
+        std::fs::rename(from, to).map_err(|e| {
+            Error::Store(format!(
+                "store {}: cannot move {} to {}: {e}",
+                path.display(),
+                from.display(),
+                to.display()
+            ))
+        })
+    };
+    if !path.exists() && importing.exists() && imported.exists() {
+        return moved(&importing, path);
+    }
+    let mut head = [0u8; 16];
+    let n = match std::fs::File::open(path) {
+        Ok(mut f) => std::io::Read::read(&mut f, &mut head).unwrap_or(0),
+        Err(_) => return Ok(()),
+    };
+    if n == 0 || !legacy::is_log(&head[..n]) {
+        return Ok(());
+    }
+    let contents = legacy::read(path)?;
+    for stale in [
+        importing.clone(),
+        beside(&importing, "-wal"),
+        beside(&importing, "-shm"),
+    ] {
+        let _ = std::fs::remove_file(stale);
+    }
+    {
+        let store = SqliteStore::open_database(importing.clone())?;
+        store.import(contents)?;
+        // Everything in the main file before it moves: no WAL left behind.
+        store
+            .lock()
+            .pragma_update(None, "journal_mode", "DELETE")
+            .map_err(|e| fail(&importing, "checkpoint", e))?;
+    }
+    moved(path, &imported)?;
+    moved(&importing, path)?;
+    log::warn!(
+        target: "paysera_scanpay",
+        "store {}: imported the old cashier log (kept as {})",
+        path.display(),
+        imported.display()
+    );
+    Ok(())
+}
