@@ -3,6 +3,7 @@
 # missing), a cluster in a fresh temporary directory owned by the unprivileged `postgres` user,
 # listening on 127.0.0.1 on a free port, stopped and removed when the command ends.
 #   scripts/with-postgres.sh cargo test -p paysera-scanpay
+# PAYSERA_PG_FSYNC=on keeps Postgres' fsync (benchmarks); tests run without it.
 # The command sees PAYSERA_TEST_POSTGRES_URL (a database `paysera_test`; trust authentication,
 # so any password in the URL is accepted) and PAYSERA_REQUIRE_POSTGRES=1 (suites fail, not
 # skip, without it).
@@ -44,7 +45,7 @@ trap stop EXIT
 as_pg "$bin/initdb" -A trust -U postgres -D "$dir/data" >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
 as_pg "$bin/pg_ctl" -w -D "$dir/data" -l "$dir/server.log" \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null ||
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PAYSERA_PG_FSYNC:-off}" start >/dev/null ||
     { cat "$dir/server.log" >&2; exit 1; }
 as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres paysera_test
 

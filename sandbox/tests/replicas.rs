@@ -55,44 +55,50 @@ async fn until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn stores() -> Vec<String> {
+/// A fresh SQLite file, and a fresh database on the Postgres test server when there is one.
+async fn stores() -> Vec<String> {
     let dir = std::env::temp_dir().join(format!("ps-replicas-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let name = format!("{}.db", paysera_scanpay::mac::random_alphanumeric(8));
     let mut urls = vec![format!("sqlite://{}", dir.join(name).display())];
-    match std::env::var("PAYSERA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => urls.push(url),
-        _ => assert!(
-            std::env::var("PAYSERA_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "PAYSERA_TEST_POSTGRES_URL is not set"
-        ),
+    if let Some(url) = postgres().await {
+        urls.push(url);
     }
     urls
 }
 
-/// Fresh tables for one test: Postgres keeps them between tests, so empty them.
-async fn fresh(url: &str) {
-    if !url.starts_with("postgres") {
-        return;
-    }
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+/// A database of its own on the Postgres test server, or `None` without a server (which fails
+/// instead with `PAYSERA_REQUIRE_POSTGRES=1`).
+async fn postgres() -> Option<String> {
+    let url = match std::env::var("PAYSERA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                std::env::var("PAYSERA_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "PAYSERA_TEST_POSTGRES_URL is not set"
+            );
+            return None;
+        }
+    };
+    let admin = std::env::var("PAYSERA_TEST_POSTGRES_ADMIN").unwrap_or_else(|_| url.clone());
+    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
         .await
         .unwrap();
     tokio::spawn(conn);
-    drop(open_store(url).await.unwrap());
+    let name = format!(
+        "replicas_{}",
+        paysera_scanpay::mac::random_alphanumeric(8).to_lowercase()
+    );
     client
-        .batch_execute(
-            "DELETE FROM paysera_scanpay_lease; DELETE FROM paysera_scanpay_records; \
-             DELETE FROM paysera_scanpay_events; DELETE FROM paysera_scanpay_wakes;",
-        )
+        .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
+    Some(format!("{}/{name}", url.rsplit_once('/').unwrap().0))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_take_turns_and_a_standby_takes_over_when_the_active_run_ends() {
-    for url in stores() {
-        fresh(&url).await;
+    for url in stores().await {
         let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
         let spots: Vec<_> = (1..=10)
             .map(|i| {
@@ -212,8 +218,7 @@ fn serve(listener: tokio::net::TcpListener, engine: Arc<Engine>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_verified_elsewhere_reaches_the_active_replica_through_the_store() {
-    for url in stores() {
-        fresh(&url).await;
+    for url in stores().await {
         let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
         let spot = sb.create_spot(1, "t1", PlaceInfo::default()).unwrap();
         sb.scan(spot.id).unwrap();
@@ -262,24 +267,15 @@ async fn a_callback_verified_elsewhere_reaches_the_active_replica_through_the_st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_its_database_the_cashier_stops_acting_and_resumes_when_it_returns() {
-    let Some(url) = stores().into_iter().find(|u| u.starts_with("postgres")) else {
-        return; // no server: stores() already failed if one was required
+    let Some(url) = postgres().await else {
+        return; // no server (postgres() failed already if one was required)
     };
-    // A database of its own, which the test can close to connections.
+    let name = url.rsplit_once('/').unwrap().1.to_owned();
     let admin_url = std::env::var("PAYSERA_TEST_POSTGRES_ADMIN").unwrap_or_else(|_| url.clone());
     let (admin, conn) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
         .await
         .unwrap();
     tokio::spawn(conn);
-    let name = format!(
-        "down_{}",
-        paysera_scanpay::mac::random_alphanumeric(8).to_lowercase()
-    );
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
 
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let spot = sb.create_spot(1, "t1", PlaceInfo::default()).unwrap();

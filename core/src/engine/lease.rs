@@ -26,6 +26,10 @@ impl Drop for LetGoOnDrop<'_> {
 impl Engine {
     /// Takes or renews the lease. `Ok(false)` on a standby: another replica holds it.
     pub(super) async fn hold(&self) -> Result<bool, Error> {
+        // Held, and not yet due for renewal: no round trip (writes are fenced anyway).
+        if self.holding.load(Ordering::SeqCst) && !self.renewal_due() {
+            return Ok(true);
+        }
         let acquired = match self.store.acquire(&self.lease).await {
             Ok(a) => a,
             Err(e) => {
@@ -56,9 +60,7 @@ impl Engine {
 
     /// Renews the lease when a third of it has run out (writes between ticks keep it alive).
     pub(super) async fn renew_if_due(&self) -> Result<(), Error> {
-        let until = self.lease_until.load(Ordering::SeqCst);
-        let slack = self.lease.ttl_ms() * 2 / 3;
-        if unix_now_ms() < until - slack {
+        if !self.renewal_due() {
             return Ok(());
         }
         match self.store.acquire(&self.lease).await? {
@@ -75,6 +77,14 @@ impl Engine {
                 ))
             }
         }
+    }
+
+    /// Whether a third of the lease has run out (by this host's clock against the store's
+    /// expiry: a skew only makes renewals earlier or the next write refused, never unsafe).
+    fn renewal_due(&self) -> bool {
+        let until = self.lease_until.load(Ordering::SeqCst);
+        let slack = self.lease.ttl_ms() * 2 / 3;
+        unix_now_ms() >= until - slack
     }
 
     /// Reads records and the outbox from the store: what the previous holder left.

@@ -1,7 +1,9 @@
-//! `postgres://user:pass@host:port/db`: the store several replicas share. One connection,
-//! pipelined, re-opened after it breaks. Times come from the database's clock, so replicas on
-//! different hosts agree on when a lease expires. Every fenced write checks the lease in the
-//! same statement, holding the lease row `FOR SHARE` so that a takeover waits for it.
+//! `postgres://user:pass@host:port/db`: the store several replicas share. A few connections
+//! ([`POOL`]), taken in turn, each re-opened after it breaks: concurrent writes commit on
+//! separate server processes, whose WAL flushes the server groups. Times come from the
+//! database's clock, so replicas on different hosts agree on when a lease expires. Every fenced
+//! write checks the lease in the same statement, under a shared advisory lock that a takeover
+//! waits for ([`HELD`]).
 //!
 //! Plain TCP or a Unix socket only: `sslmode=require` is refused (see docs/deployment.md).
 
@@ -18,13 +20,23 @@ use crate::error::Error;
 
 /// Unix milliseconds on the database's clock.
 const NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
-/// The lease row, locked against a takeover while a fenced write runs.
+/// The lease, checked by a fenced write. The write holds a shared advisory lock ([`FENCE`]) until
+/// it commits, which a takeover's exclusive one waits for; the expiry is compared after the lock
+/// is granted (`CASE` fixes the order), so a write that waited for a takeover sees its owner's
+/// lease expired. An advisory lock lives in the server's memory: unlike `FOR SHARE` on the lease
+/// row, many concurrent writers cost no multixact and no WAL.
 const HELD: &str = "SELECT 1 FROM paysera_scanpay_lease WHERE name = 'cashier' AND owner = $1 \
-                    AND until_ms > (extract(epoch from clock_timestamp()) * 1000)::bigint FOR SHARE";
+                    AND CASE WHEN pg_advisory_xact_lock_shared(5790982734013514) IS NULL THEN false \
+                    ELSE until_ms > (extract(epoch from clock_timestamp()) * 1000)::bigint END";
+/// The advisory lock key of the fence (in [`HELD`] as a literal).
+const FENCE: i64 = 5_790_982_734_013_514;
+/// Connections per store: concurrent check-ins' writes commit in parallel.
+pub const POOL: usize = 4;
 /// Serialises table creation between replicas starting together.
 const SETUP_LOCK: i64 = 0x0050_4159_5345_5241;
 
 struct Statements {
+    renew: Statement,
     acquire: Statement,
     holder: Statement,
     release: Statement,
@@ -48,7 +60,8 @@ pub struct PostgresStore {
     config: Config,
     /// The URL with its password redacted.
     location: String,
-    conn: Mutex<Option<Arc<Conn>>>,
+    conns: Vec<Mutex<Option<Arc<Conn>>>>,
+    next: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -76,9 +89,10 @@ impl PostgresStore {
         let store = Self {
             config,
             location,
-            conn: Mutex::new(None),
+            conns: (0..POOL).map(|_| Mutex::new(None)).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
         };
-        store.conn().await?;
+        store.conn_at(0).await?;
         Ok(store)
     }
 
@@ -104,9 +118,15 @@ impl PostgresStore {
         Error::Store(format!("store {}: cannot {what}: {e}", self.location))
     }
 
-    /// The open connection, or a new one when there is none or it broke.
-    async fn conn(&self) -> Result<Arc<Conn>, Error> {
-        let mut slot = self.conn.lock().await;
+    /// The next connection in turn.
+    async fn conn(&self) -> Result<(usize, Arc<Conn>), Error> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % POOL;
+        Ok((i, self.conn_at(i).await?))
+    }
+
+    /// Connection `i`, or a new one when there is none or it broke.
+    async fn conn_at(&self, i: usize) -> Result<Arc<Conn>, Error> {
+        let mut slot = self.conns[i].lock().await;
         if let Some(conn) = slot.as_ref().filter(|c| !c.client.is_closed()) {
             return Ok(conn.clone());
         }
@@ -178,9 +198,16 @@ impl PostgresStore {
                 .map_err(|e| self.err("prepare its statements", e))
         };
         Ok(Statements {
+            // The holder extends its own lease: no fence needed, nothing changes hands.
+            renew: p(format!(
+                "UPDATE paysera_scanpay_lease SET until_ms = {NOW} + $2::bigint \
+                 WHERE name = 'cashier' AND owner = $1 AND until_ms > {NOW} RETURNING until_ms"
+            ))
+            .await?,
             acquire: p(format!(
-                "INSERT INTO paysera_scanpay_lease AS l (name, owner, until_ms) \
-                 VALUES ('cashier', $1, {NOW} + $2::bigint) \
+                "WITH fence AS MATERIALIZED (SELECT pg_advisory_xact_lock({FENCE})) \
+                 INSERT INTO paysera_scanpay_lease AS l (name, owner, until_ms) \
+                 SELECT 'cashier', $1, {NOW} + $2::bigint FROM fence \
                  ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms \
                  WHERE l.owner = excluded.owner OR l.until_ms < {NOW} RETURNING until_ms"
             ))
@@ -236,10 +263,10 @@ impl PostgresStore {
         F: FnOnce(Arc<Conn>) -> Fut,
         Fut: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
     {
-        let conn = self.conn().await?;
+        let (i, conn) = self.conn().await?;
         let result = f(conn.clone()).await;
         if result.is_err() && conn.client.is_closed() {
-            let mut slot = self.conn.lock().await;
+            let mut slot = self.conns[i].lock().await;
             if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, &conn)) {
                 *slot = None;
             }
@@ -261,6 +288,22 @@ impl Store for PostgresStore {
         let ttl = lease.ttl_ms();
         let owner = lease.owner.as_str();
         self.run("take the lease", |c| async move {
+            if let Some(row) = c.client.query_opt(&c.s.renew, &[&owner, &ttl]).await? {
+                return Ok(Acquired::Held {
+                    until_ms: row.get(0),
+                });
+            }
+            // Held by another and live: busy, without touching the fence (a standby asks every
+            // tick, and the fence's exclusive lock would stall the holder's writes).
+            if let Some(row) = c.client.query_opt(&c.s.holder, &[]).await?
+                && row.get::<_, bool>(2)
+            {
+                return Ok(Acquired::Busy {
+                    owner: row.get(0),
+                    until_ms: row.get(1),
+                });
+            }
+            // Free or expired: take it over, once in-flight fenced writes have committed.
             if let Some(row) = c.client.query_opt(&c.s.acquire, &[&owner, &ttl]).await? {
                 return Ok(Acquired::Held {
                     until_ms: row.get(0),
@@ -308,7 +351,10 @@ impl Store for PostgresStore {
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let conn = self.conn.try_lock().ok().and_then(|slot| slot.clone());
+        let conn = self
+            .conns
+            .iter()
+            .find_map(|slot| slot.try_lock().ok().and_then(|c| c.clone()));
         if let Some(conn) = conn {
             let owner = lease.owner.clone();
             handle.spawn(async move {
@@ -414,5 +460,13 @@ impl Store for PostgresStore {
 
     fn location(&self) -> String {
         self.location.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_fence_in_the_sql_is_the_fence_key() {
+        assert!(super::HELD.contains(&super::FENCE.to_string()));
     }
 }

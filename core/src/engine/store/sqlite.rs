@@ -2,11 +2,14 @@
 //! (`synchronous=FULL`), writes fenced by the lease inside `BEGIN IMMEDIATE` transactions, so
 //! several processes on one machine may share a file: one is active, the others stand by.
 //!
-//! Calls are short local transactions, run inline on the caller's task (at most the busy
-//! timeout while another process writes).
+//! Writes go to one writer thread per store, which commits whatever has queued up meanwhile in
+//! one transaction (group commit): one `fsync` for many concurrent writes, each still answered
+//! only once its commit is durable. Reads use their own connection (WAL lets them run beside
+//! the writer).
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -17,10 +20,54 @@ use crate::error::Error;
 
 const LEASE: &str = "cashier";
 
+/// Writes queued up at most into one transaction.
+const MAX_BATCH: usize = 256;
+
 /// The `sqlite://` store.
 pub struct SqliteStore {
     path: PathBuf,
+    /// For setup, import and reads.
     conn: Mutex<Connection>,
+    /// The writer thread's queue, started on the first write.
+    writer: OnceLock<Mutex<Sender<Job>>>,
+}
+
+/// A write for the writer thread: `run` inside the batch's transaction, then the answer, given
+/// the commit's outcome; `fail` when no transaction could be started.
+struct Job {
+    run: Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Answer + Send>,
+    fail: Box<dyn FnOnce(Error) + Send>,
+}
+
+type Answer = Box<dyn FnOnce(Result<(), Error>) + Send>;
+
+/// The writer thread: takes what has queued up, runs it in one immediate transaction, commits
+/// (one sync), then answers each job. Ends when the store is dropped.
+fn write_loop(mut conn: Connection, path: PathBuf, jobs: Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                let error = fail(&path, "start a transaction", e);
+                for job in batch {
+                    (job.fail)(error.clone());
+                }
+                continue;
+            }
+        };
+        let answers: Vec<Answer> = batch.into_iter().map(|job| (job.run)(&tx)).collect();
+        let committed = tx.commit().map_err(|e| fail(&path, "commit", e));
+        for answer in answers {
+            answer(committed.clone());
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -44,6 +91,7 @@ impl SqliteStore {
         let conn = Connection::open(&path).map_err(|e| fail(&path, "open", e))?;
         let store = Self {
             conn: Mutex::new(conn),
+            writer: OnceLock::new(),
             path,
         };
         store.setup()?;
@@ -124,39 +172,77 @@ impl SqliteStore {
         tx.commit().map_err(|e| self.err("import the old log", e))
     }
 
-    /// Runs `write` in an immediate transaction, if `lease` is held.
-    fn fenced(
-        &self,
-        lease: &Lease,
-        what: &str,
-        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
-    ) -> Result<(), Error> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err(what, e))?;
-        let held: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM paysera_scanpay_lease WHERE name = ?1 AND owner = ?2 AND until_ms > ?3)",
-                params![LEASE, lease.owner, unix_now_ms()],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(what, e))?;
-        if !held {
-            return Err(lease_lost(&self.location(), &lease.owner));
+    /// The writer thread's queue (started now if it is not yet).
+    fn queue(&self) -> Result<Sender<Job>, Error> {
+        if let Some(q) = self.writer.get() {
+            return Ok(q.lock().unwrap_or_else(|p| p.into_inner()).clone());
         }
-        write(&tx).map_err(|e| self.err(what, e))?;
-        tx.commit().map_err(|e| self.err(what, e))
+        let conn = Connection::open(&self.path).map_err(|e| self.err("open", e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| self.err("configure", e))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| self.err("configure", e))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = self.path.clone();
+        std::thread::Builder::new()
+            .name("paysera-sqlite".into())
+            .spawn(move || write_loop(conn, path, rx))
+            .map_err(|e| {
+                Error::Store(format!(
+                    "store {}: cannot start its writer: {e}",
+                    self.location()
+                ))
+            })?;
+        let queue = self.writer.get_or_init(|| Mutex::new(tx));
+        Ok(queue.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
-    fn release_sync(&self, lease: &Lease) -> Result<(), Error> {
-        self.lock()
-            .execute(
-                "DELETE FROM paysera_scanpay_lease WHERE name = ?1 AND owner = ?2",
-                params![LEASE, lease.owner],
-            )
-            .map_err(|e| self.err("release the lease", e))?;
-        Ok(())
+    /// Runs `write` in the writer's next transaction; its result once that commit is durable.
+    async fn write<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, Error>>();
+        let slot = Arc::new(Mutex::new(Some(reply)));
+        let on_fail = slot.clone();
+        let job = Job {
+            run: Box::new(move |tx| {
+                let out = write(tx);
+                Box::new(move |committed: Result<(), Error>| {
+                    let result = out.and_then(|v| committed.map(|()| v));
+                    if let Some(reply) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                        let _ = reply.send(result);
+                    }
+                })
+            }),
+            fail: Box::new(move |e| {
+                if let Some(reply) = on_fail.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                    let _ = reply.send(Err(e));
+                }
+            }),
+        };
+        let gone = || Error::Store(format!("store {}: its writer stopped", self.location()));
+        self.queue()?.send(job).map_err(|_| gone())?;
+        let result = answer.await.map_err(|_| gone())?;
+        result.map_err(|e| annotate(e, &self.location(), what))
+    }
+
+    /// A write that only happens while `lease` is held (checked in the same transaction).
+    async fn fenced(
+        &self,
+        lease: &Lease,
+        what: &'static str,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()> + Send + 'static,
+    ) -> Result<(), Error> {
+        let (owner, path, location) = (lease.owner.clone(), self.path.clone(), self.location());
+        self.write(what, move |tx| {
+            if !holds(tx, &owner).map_err(|e| fail(&path, what, e))? {
+                return Err(lease_lost(&location, &owner));
+            }
+            write(tx).map_err(|e| fail(&path, what, e))
+        })
+        .await
     }
 
     fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str, what: &str) -> Result<Vec<T>, Error> {
@@ -174,34 +260,37 @@ impl SqliteStore {
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn acquire(&self, lease: &Lease) -> Result<Acquired, Error> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err("take the lease", e))?;
-        let now = unix_now_ms();
-        let current: Option<(String, i64)> = tx
-            .query_row(
-                "SELECT owner, until_ms FROM paysera_scanpay_lease WHERE name = ?1",
-                params![LEASE],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+        let (owner, ttl, path) = (lease.owner.clone(), lease.ttl_ms(), self.path.clone());
+        self.write("take the lease", move |tx| {
+            let what = "take the lease";
+            let now = unix_now_ms();
+            let current: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT owner, until_ms FROM paysera_scanpay_lease WHERE name = ?1",
+                    params![LEASE],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(|e| fail(&path, what, e))?;
+            if let Some((holder, until_ms)) = current
+                && holder != owner
+                && until_ms > now
+            {
+                return Ok(Acquired::Busy {
+                    owner: holder,
+                    until_ms,
+                });
+            }
+            let until_ms = now.saturating_add(ttl);
+            tx.execute(
+                "INSERT INTO paysera_scanpay_lease (name, owner, until_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms",
+                params![LEASE, owner, until_ms],
             )
-            .optional()
-            .map_err(|e| self.err("take the lease", e))?;
-        if let Some((owner, until_ms)) = current
-            && owner != lease.owner
-            && until_ms > now
-        {
-            return Ok(Acquired::Busy { owner, until_ms });
-        }
-        let until_ms = now.saturating_add(lease.ttl_ms());
-        tx.execute(
-            "INSERT INTO paysera_scanpay_lease (name, owner, until_ms) VALUES (?1, ?2, ?3)
-             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms",
-            params![LEASE, lease.owner, until_ms],
-        )
-        .map_err(|e| self.err("take the lease", e))?;
-        tx.commit().map_err(|e| self.err("take the lease", e))?;
-        Ok(Acquired::Held { until_ms })
+            .map_err(|e| fail(&path, what, e))?;
+            Ok(Acquired::Held { until_ms })
+        })
+        .await
     }
 
     async fn holder(&self) -> Result<Option<(String, i64)>, Error> {
@@ -216,11 +305,24 @@ impl Store for SqliteStore {
     }
 
     async fn release(&self, lease: &Lease) -> Result<(), Error> {
-        self.release_sync(lease)
+        let owner = lease.owner.clone();
+        self.write("release the lease", move |tx| {
+            tx.execute(
+                "DELETE FROM paysera_scanpay_lease WHERE name = ?1 AND owner = ?2",
+                params![LEASE, owner],
+            )
+            .map(drop)
+            .map_err(|e| Error::Store(e.to_string()))
+        })
+        .await
     }
 
     fn release_now(&self, lease: &Lease) {
-        let _ = self.release_sync(lease);
+        // Straight on the read connection: no waiting for the writer's queue.
+        let _ = self.lock().execute(
+            "DELETE FROM paysera_scanpay_lease WHERE name = ?1 AND owner = ?2",
+            params![LEASE, lease.owner],
+        );
     }
 
     fn snapshot(&self) -> Option<Result<Snapshot, Error>> {
@@ -243,25 +345,28 @@ impl Store for SqliteStore {
     }
 
     async fn save(&self, lease: &Lease, record: &Record) -> Result<(), Error> {
-        let body = encode(record)?;
-        self.fenced(lease, "save a record", |tx| {
+        let (body, reference) = (encode(record)?, record.reference.clone());
+        self.fenced(lease, "save a record", move |tx| {
             tx.execute(
                 "INSERT INTO paysera_scanpay_records (reference, body) VALUES (?1, ?2)
                  ON CONFLICT (reference) DO UPDATE SET body = excluded.body",
-                params![record.reference, body],
+                params![reference, body],
             )
             .map(drop)
         })
+        .await
     }
 
     async fn remove(&self, lease: &Lease, reference: &str) -> Result<(), Error> {
-        self.fenced(lease, "remove a record", |tx| {
+        let reference = reference.to_owned();
+        self.fenced(lease, "remove a record", move |tx| {
             tx.execute(
                 "DELETE FROM paysera_scanpay_records WHERE reference = ?1",
                 params![reference],
             )
             .map(drop)
         })
+        .await
     }
 
     async fn load_events(&self) -> Result<Vec<UndeliveredEvent>, Error> {
@@ -272,55 +377,93 @@ impl Store for SqliteStore {
     }
 
     async fn put_event(&self, lease: &Lease, entry: &UndeliveredEvent) -> Result<(), Error> {
-        let body = encode(entry)?;
-        self.fenced(lease, "record an event", |tx| {
+        let (body, id, seq) = (encode(entry)?, entry.event.id.clone(), entry.seq as i64);
+        self.fenced(lease, "record an event", move |tx| {
             tx.execute(
                 "INSERT INTO paysera_scanpay_events (id, seq, body) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, body = excluded.body",
-                params![entry.event.id, entry.seq as i64, body],
+                params![id, seq, body],
             )
             .map(drop)
         })
+        .await
     }
 
     async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error> {
-        self.fenced(lease, "acknowledge an event", |tx| {
+        let id = id.to_owned();
+        self.fenced(lease, "acknowledge an event", move |tx| {
             tx.execute(
                 "DELETE FROM paysera_scanpay_events WHERE id = ?1",
                 params![id],
             )
             .map(drop)
         })
+        .await
     }
 
     async fn push_wake(&self, transaction_key: &str) -> Result<(), Error> {
-        self.lock()
-            .execute(
+        let (key, path) = (transaction_key.to_owned(), self.path.clone());
+        self.write("hand over a callback", move |tx| {
+            tx.execute(
                 "INSERT INTO paysera_scanpay_wakes (transaction_key, at_ms) VALUES (?1, ?2)",
-                params![transaction_key, unix_now_ms()],
+                params![key, unix_now_ms()],
             )
-            .map_err(|e| self.err("hand over a callback", e))?;
-        Ok(())
+            .map(drop)
+            .map_err(|e| fail(&path, "hand over a callback", e))
+        })
+        .await
     }
 
     async fn take_wakes(&self, lease: &Lease) -> Result<Vec<String>, Error> {
-        let mut keys = Vec::new();
-        match self.fenced(lease, "take callbacks", |tx| {
-            let mut stmt =
-                tx.prepare_cached("DELETE FROM paysera_scanpay_wakes RETURNING transaction_key")?;
-            keys = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<_, _>>()?;
-            Ok(())
-        }) {
-            Ok(()) => Ok(keys),
-            Err(e) if e.to_string().contains("no longer holds") => Ok(Vec::new()),
-            Err(e) => Err(e),
+        // Usually there are none: look first, without a write transaction (and its sync).
+        let any: bool = self
+            .lock()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM paysera_scanpay_wakes)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err("take callbacks", e))?;
+        if !any {
+            return Ok(Vec::new());
         }
+        let (owner, path) = (lease.owner.clone(), self.path.clone());
+        self.write("take callbacks", move |tx| {
+            let what = "take callbacks";
+            if !holds(tx, &owner).map_err(|e| fail(&path, what, e))? {
+                return Ok(Vec::new());
+            }
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM paysera_scanpay_wakes RETURNING transaction_key")
+                .map_err(|e| fail(&path, what, e))?;
+            stmt.query_map([], |r| r.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| fail(&path, what, e))
+        })
+        .await
     }
 
     fn location(&self) -> String {
         format!("sqlite://{}", self.path.display())
+    }
+}
+
+/// Whether `owner` holds the lease now (inside the caller's transaction).
+fn holds(tx: &rusqlite::Transaction<'_>, owner: &str) -> rusqlite::Result<bool> {
+    tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM paysera_scanpay_lease WHERE name = ?1 AND owner = ?2 AND until_ms > ?3)",
+        params![LEASE, owner, unix_now_ms()],
+        |r| r.get(0),
+    )
+}
+
+/// Errors of the writer name the store; a bare one gets the store and the operation added.
+fn annotate(e: Error, store: &str, what: &str) -> Error {
+    match e {
+        Error::Store(m) if !m.starts_with("store ") => {
+            Error::Store(format!("store {store}: cannot {what}: {m}"))
+        }
+        other => other,
     }
 }
 
