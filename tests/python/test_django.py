@@ -290,6 +290,61 @@ def test_run_cashier_once_prices_a_waiting_spot(sandbox: Sandbox) -> None:
     assert [str(e.kind) for e in shop.EVENTS] == ["order_created"]
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_run_cashier_keeps_its_records_in_the_shops_postgres(sandbox: Sandbox) -> None:
+    """Without PAYSERA['STORE'], the cashier's store is the shop's own Postgres (DATABASES): a
+    check-in started by one `run_cashier --once` is finished by the next, through the tables it
+    created there."""
+    import subprocess
+    import urllib.parse
+    import uuid
+
+    server = os.environ.get("PAYSERA_TEST_POSTGRES_URL", "")
+    if not server:
+        if os.environ.get("PAYSERA_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PAYSERA_TEST_POSTGRES_URL is not set (scripts/with-postgres.sh)")
+        pytest.skip("no Postgres (run under scripts/with-postgres.sh)")
+    name = "dj_" + uuid.uuid4().hex[:12]
+    psql = str(sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/psql"))[-1])
+    admin = os.environ.get("PAYSERA_TEST_POSTGRES_ADMIN", server)
+    subprocess.run([psql, admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    parts = urllib.parse.urlsplit(server)
+    databases = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": parts.username,
+            "PASSWORD": "s3cret/with:chars",  # trust authentication: any password is accepted
+            "HOST": parts.hostname,
+            "PORT": str(parts.port),
+        }
+    }
+    spot = sandbox.create_spot(1, "table8")
+    sandbox.scan(spot.id)
+    conf = paysera(sandbox)
+    del conf["STORE"]
+    with override_settings(PAYSERA=conf, DATABASES=databases):
+        assert store_url().startswith("postgres://postgres:s3cret%2Fwith%3Achars@")
+        call_command("run_cashier", "--once")
+        [tx] = sandbox.transactions()
+        rows = subprocess.run(
+            [
+                psql,
+                server.rsplit("/", 1)[0] + "/" + name,
+                "-tAc",
+                "SELECT count(*) FROM paysera_scanpay_records",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        assert rows == "1"  # the check-in in progress, in the shop's database
+        sandbox.confirm(tx.transaction_key)
+        call_command("run_cashier", "--once")
+    assert str(sandbox.transactions()[0].status) == "confirmed"
+    assert [str(e.kind) for e in shop.EVENTS] == ["order_created", "paid", "spot_closed"]
+
+
 def test_run_cashier_refuses_bad_handlers(sandbox: Sandbox) -> None:
     with override_settings(PAYSERA=paysera(sandbox, PRICE=None)):
         with pytest.raises(CommandError, match="--price is required"):
