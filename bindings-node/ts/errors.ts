@@ -16,7 +16,7 @@
  * │   └── InvalidQrCodeError   a QR code that is not a valid Paysera code
  * ├── LifecycleError           stopped sandbox, cashier already running
  * ├── IoError                  a local I/O failure, e.g. the sandbox cannot bind its port
- * │   └── StoreError           the cashier's store file cannot be read or written
+ * │   └── StoreError           the cashier's store cannot be reached, read or written
  * └── InternalError            a bug in this package: please report it
  * ```
  *
@@ -126,7 +126,7 @@ export class InvalidQrCodeError extends InvalidInputError {}
 export class LifecycleError extends PayseraError {}
 /** A local operating-system failure outside any request (the sandbox cannot bind its port). */
 export class IoError extends PayseraError {}
-/** The cashier's store file cannot be read or written (permissions, disk full, a corrupt line). */
+/** The cashier's store cannot be reached, read or written (permissions, disk full, a database down, a corrupt entry), or its lease was lost. */
 export class StoreError extends IoError {}
 /** Something that should not happen did: a bug worth reporting. */
 export class InternalError extends PayseraError {}

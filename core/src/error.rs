@@ -118,7 +118,8 @@ pub enum Error {
     /// port, the async runtime cannot start).
     #[error("{0}")]
     Io(String),
-    /// The cashier's store cannot be read or written (disk full, permissions, a corrupt line).
+    /// The cashier's store cannot be reached, read or written (disk full, permissions, a
+    /// database down, a corrupt entry), or the engine lost its lease on it.
     #[error("{0}")]
     Store(String),
     /// A bug: something that should not happen did (a value that cannot be encoded, a task that

@@ -210,8 +210,9 @@ class IoError(PayseraError, OSError):
 
 
 class StoreError(IoError):
-    """The cashier's file store cannot be read or written (permissions, disk full, a corrupt
-    line). Nothing about the payments themselves is known to be wrong."""
+    """The cashier's store cannot be reached, read or written (permissions, disk full, a
+    database down, a corrupt entry), or this cashier lost its lease on it. Nothing about the
+    payments themselves is known to be wrong."""
 
     default_code = "store_error"
 
