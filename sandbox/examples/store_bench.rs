@@ -7,7 +7,10 @@
 //!   lifted, polling every 10 ms: the single-process memory store (the baseline) against SQLite
 //!   and against 1, 2 and 4 replicas on one Postgres (separate engines and connections);
 //! - polling requests per second for the account, from the sandbox's journal, against the
-//!   number of replicas (one replica polls at a time: it must not grow).
+//!   number of replicas (one replica polls at a time: it must not grow);
+//! - both against the in-process sandbox as is (answers in tens of µs: the store's cost shows
+//!   in full) and with every request delayed by `STORE_NETWORK_MS` (default 20 ms), as a network
+//!   between the shop and Paysera would.
 //!
 //! Needs `PAYSERA_TEST_POSTGRES_URL` (and `PAYSERA_TEST_POSTGRES_ADMIN`) from
 //! `scripts/with-postgres.sh`. Rounds: `STORE_ROUNDS` (default 3), medians reported.
@@ -15,7 +18,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use paysera_sandbox::{Autopilot, Sandbox, SandboxConfig};
+use paysera_sandbox::{Autopilot, FaultKind, FaultRule, Sandbox, SandboxConfig};
 use paysera_scanpay::engine::{
     Engine, EngineConfig, FnMerchant, Lease, Record, Stage, Store, open_store,
 };
@@ -125,9 +128,17 @@ struct Run {
     polls_per_s: f64,
 }
 
-/// 200 tables paid by `replicas` engines over stores from `url` (a fresh one per engine call).
-async fn paid_per_second(url: &str, replicas: usize) -> Run {
+/// 200 tables paid by `replicas` engines over stores from `url`, each request answered after
+/// `network` more.
+async fn paid_per_second(url: &str, replicas: usize, network: Duration) -> Run {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    if !network.is_zero() {
+        let delay = FaultKind::Delay {
+            ms: network.as_millis() as u64,
+        };
+        sb.inject_fault(FaultRule::once(delay).with_probability(1.0, 1))
+            .unwrap();
+    }
     for i in 0..TABLES {
         let s = sb
             .create_spot(1, &format!("t{i}"), PlaceInfo::default())
@@ -235,30 +246,48 @@ async fn main() {
         ("postgres", 2),
         ("postgres", 4),
     ];
-    let mut results: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); variants.len()];
-    for _ in 0..rounds {
-        // Interleaved, so that drift in the machine's load hits every variant alike.
-        for (i, (kind, replicas)) in variants.iter().enumerate() {
-            let url = match *kind {
-                "memory" => "memory".to_owned(),
-                "sqlite" => sqlite_url("run"),
-                _ => fresh_postgres("run").await,
-            };
-            let run = paid_per_second(&url, *replicas).await;
-            results[i].0.push(run.paid_per_s);
-            results[i].1.push(run.polls_per_s);
+    let network = Duration::from_millis(
+        std::env::var("STORE_NETWORK_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20),
+    );
+    for latency in [Duration::ZERO, network] {
+        let mut results: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); variants.len()];
+        for _ in 0..rounds {
+            // Interleaved, so that drift in the machine's load hits every variant alike.
+            for (i, (kind, replicas)) in variants.iter().enumerate() {
+                let url = match *kind {
+                    "memory" => "memory".to_owned(),
+                    "sqlite" => sqlite_url("run"),
+                    _ => fresh_postgres("run").await,
+                };
+                let run = paid_per_second(&url, *replicas, latency).await;
+                results[i].0.push(run.paid_per_s);
+                results[i].1.push(run.polls_per_s);
+            }
         }
-    }
-    let baseline = median(results[0].0.clone());
-    println!();
-    println!("| store | replicas | spots paid/s | vs memory | polling requests/s |");
-    println!("|---|---|---|---|---|");
-    for ((kind, replicas), (paid, polls)) in variants.iter().zip(results) {
-        let paid = median(paid);
+        let baseline = median(results[0].0.clone());
+        println!();
         println!(
-            "| {kind} | {replicas} | {paid:.0} | {:.0} % | {:.1} |",
-            100.0 * paid / baseline,
-            median(polls)
+            "Sandbox answering {} (concurrency {}):",
+            if latency.is_zero() {
+                "in-process, no added latency".to_owned()
+            } else {
+                format!("after {} ms per request", latency.as_millis())
+            },
+            concurrency()
         );
+        println!();
+        println!("| store | replicas | spots paid/s | vs memory | polling requests/s |");
+        println!("|---|---|---|---|---|");
+        for ((kind, replicas), (paid, polls)) in variants.iter().zip(results) {
+            let paid = median(paid);
+            println!(
+                "| {kind} | {replicas} | {paid:.0} | {:.0} % | {:.1} |",
+                100.0 * paid / baseline,
+                median(polls)
+            );
+        }
     }
 }

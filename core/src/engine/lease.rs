@@ -38,9 +38,11 @@ impl Engine {
             }
         };
         match acquired {
-            Acquired::Held { until_ms } => {
+            Acquired::Held { until_ms, renewed } => {
                 self.lease_until.store(until_ms, Ordering::SeqCst);
-                if !self.holding.load(Ordering::SeqCst) {
+                // Taken afresh (not extended without a break): another replica may have acted
+                // meanwhile, so read what the store holds now.
+                if !self.holding.load(Ordering::SeqCst) || !renewed {
                     self.reload().await?;
                     self.holding.store(true, Ordering::SeqCst);
                     log::info!(target: TARGET, "cashier {} is active on store {}", self.lease.owner, self.store.location());
@@ -64,9 +66,22 @@ impl Engine {
             return Ok(());
         }
         match self.store.acquire(&self.lease).await? {
-            Acquired::Held { until_ms } => {
+            Acquired::Held {
+                until_ms,
+                renewed: true,
+            } => {
                 self.lease_until.store(until_ms, Ordering::SeqCst);
                 Ok(())
+            }
+            // Retaken after a break: what this engine knows may be stale. Stop here; the next
+            // tick reads the store afresh.
+            Acquired::Held { until_ms, .. } => {
+                self.lease_until.store(until_ms, Ordering::SeqCst);
+                self.drop_caches();
+                Err(super::store::lease_lost(
+                    &self.store.location(),
+                    &self.lease.owner,
+                ))
             }
             Acquired::Busy { .. } => {
                 self.holding.store(false, Ordering::SeqCst);

@@ -53,10 +53,13 @@ impl Store for MemoryStore {
                 owner: owner.clone(),
                 until_ms: *until,
             }),
-            _ => {
+            current => {
+                let renewed = current
+                    .as_ref()
+                    .is_some_and(|(owner, until)| *owner == lease.owner && *until > now);
                 let until_ms = now.saturating_add(lease.ttl_ms());
                 s.lease = Some((lease.owner.clone(), until_ms));
-                Ok(Acquired::Held { until_ms })
+                Ok(Acquired::Held { until_ms, renewed })
             }
         }
     }

@@ -150,7 +150,9 @@ pub type Snapshot = (Vec<Record>, Vec<UndeliveredEvent>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Acquired {
     /// This owner holds the lease until `until_ms` (Unix milliseconds, the store's clock).
-    Held { until_ms: i64 },
+    /// `renewed`: it held it without a break (a live lease of its own was extended); when
+    /// false, someone else may have held it meanwhile, so what the owner knows is stale.
+    Held { until_ms: i64, renewed: bool },
     /// Another live owner holds it.
     Busy { owner: String, until_ms: i64 },
 }

@@ -291,6 +291,7 @@ impl Store for PostgresStore {
             if let Some(row) = c.client.query_opt(&c.s.renew, &[&owner, &ttl]).await? {
                 return Ok(Acquired::Held {
                     until_ms: row.get(0),
+                    renewed: true,
                 });
             }
             // Held by another and live: busy, without touching the fence (a standby asks every
@@ -307,6 +308,7 @@ impl Store for PostgresStore {
             if let Some(row) = c.client.query_opt(&c.s.acquire, &[&owner, &ttl]).await? {
                 return Ok(Acquired::Held {
                     until_ms: row.get(0),
+                    renewed: false,
                 });
             }
             Ok(match c.client.query_opt(&c.s.holder, &[]).await? {

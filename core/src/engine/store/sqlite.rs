@@ -272,15 +272,16 @@ impl Store for SqliteStore {
                 )
                 .optional()
                 .map_err(|e| fail(&path, what, e))?;
-            if let Some((holder, until_ms)) = current
-                && holder != owner
-                && until_ms > now
+            if let Some((holder, until_ms)) = &current
+                && *holder != owner
+                && *until_ms > now
             {
                 return Ok(Acquired::Busy {
-                    owner: holder,
-                    until_ms,
+                    owner: holder.clone(),
+                    until_ms: *until_ms,
                 });
             }
+            let renewed = current.is_some_and(|(holder, until)| holder == owner && until > now);
             let until_ms = now.saturating_add(ttl);
             tx.execute(
                 "INSERT INTO paysera_scanpay_lease (name, owner, until_ms) VALUES (?1, ?2, ?3)
@@ -288,7 +289,7 @@ impl Store for SqliteStore {
                 params![LEASE, owner, until_ms],
             )
             .map_err(|e| fail(&path, what, e))?;
-            Ok(Acquired::Held { until_ms })
+            Ok(Acquired::Held { until_ms, renewed })
         })
         .await
     }

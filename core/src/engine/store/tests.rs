@@ -59,7 +59,7 @@ where
     let (a, b) = (lease(60_000), lease(60_000));
     assert!(matches!(
         store.acquire(&a).await.unwrap(),
-        Acquired::Held { .. }
+        Acquired::Held { renewed: false, .. }
     ));
     match store.acquire(&b).await.unwrap() {
         Acquired::Busy { owner, .. } => assert_eq!(owner, a.owner),
@@ -67,7 +67,7 @@ where
     }
     assert!(matches!(
         store.acquire(&a).await.unwrap(),
-        Acquired::Held { .. }
+        Acquired::Held { renewed: true, .. }
     ));
 
     // Writes are fenced by the lease.
@@ -131,6 +131,12 @@ where
     assert!(matches!(
         store.acquire(&b).await.unwrap(),
         Acquired::Busy { .. }
+    ));
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    // Expired and retaken by its owner: not a renewal (someone may have held it meanwhile).
+    assert!(matches!(
+        store.acquire(&short).await.unwrap(),
+        Acquired::Held { renewed: false, .. }
     ));
     tokio::time::sleep(Duration::from_millis(450)).await;
     assert!(
