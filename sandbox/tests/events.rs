@@ -1,5 +1,5 @@
 //! At-least-once events: a failing handler is retried until it succeeds, in order per spot,
-//! without holding up other spots; undelivered events survive a restart over the file store;
+//! without holding up other spots; undelivered events survive a restart over a durable store;
 //! events carry what the shop needs to find its order.
 
 use std::collections::HashMap;
@@ -9,7 +9,8 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use paysera_sandbox::{Autopilot, Sandbox, SandboxConfig};
 use paysera_scanpay::engine::{
-    Engine, EngineConfig, Event, EventKind, MemoryStore, Merchant, SqliteStore, Store,
+    Acquired, Engine, EngineConfig, Event, EventKind, Lease, MemoryStore, Merchant, Record,
+    SqliteStore, Store, UndeliveredEvent,
 };
 use paysera_scanpay::models::{Money, Payment, PlaceInfo, Spot, SpotStatus};
 
@@ -266,5 +267,117 @@ async fn undelivered_events_survive_a_restart_over_the_file_store() {
     assert!(engine.undelivered().is_empty());
     engine.run_once().await.unwrap();
     assert!(later.delivered().is_empty());
+    sb.shutdown().await;
+}
+
+/// A memory store whose recording of `paid` events fails while `down` is set (the database
+/// blipped just then).
+#[derive(Debug, Default)]
+struct Blipping {
+    inner: MemoryStore,
+    down: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Store for Blipping {
+    async fn acquire(&self, l: &Lease) -> Result<Acquired, paysera_scanpay::Error> {
+        self.inner.acquire(l).await
+    }
+    async fn holder(&self) -> Result<Option<(String, i64)>, paysera_scanpay::Error> {
+        self.inner.holder().await
+    }
+    async fn release(&self, l: &Lease) -> Result<(), paysera_scanpay::Error> {
+        self.inner.release(l).await
+    }
+    async fn load(&self) -> Result<Vec<Record>, paysera_scanpay::Error> {
+        self.inner.load().await
+    }
+    async fn save(&self, l: &Lease, r: &Record) -> Result<(), paysera_scanpay::Error> {
+        self.inner.save(l, r).await
+    }
+    async fn remove(&self, l: &Lease, reference: &str) -> Result<(), paysera_scanpay::Error> {
+        self.inner.remove(l, reference).await
+    }
+    async fn load_events(&self) -> Result<Vec<UndeliveredEvent>, paysera_scanpay::Error> {
+        self.inner.load_events().await
+    }
+    async fn put_event(
+        &self,
+        l: &Lease,
+        e: &UndeliveredEvent,
+    ) -> Result<(), paysera_scanpay::Error> {
+        self.inner.put_event(l, e).await
+    }
+    async fn record_event(
+        &self,
+        l: &Lease,
+        r: &Record,
+        e: &UndeliveredEvent,
+    ) -> Result<(), paysera_scanpay::Error> {
+        if e.event.kind == EventKind::Paid && self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(paysera_scanpay::Error::Store("connection reset".into()));
+        }
+        self.inner.record_event(l, r, e).await
+    }
+    async fn ack_event(&self, l: &Lease, id: &str) -> Result<(), paysera_scanpay::Error> {
+        self.inner.ack_event(l, id).await
+    }
+    async fn push_wake(&self, key: &str) -> Result<(), paysera_scanpay::Error> {
+        self.inner.push_wake(key).await
+    }
+    async fn take_wakes(&self, l: &Lease) -> Result<Vec<String>, paysera_scanpay::Error> {
+        self.inner.take_wakes(l).await
+    }
+    fn shared(&self) -> bool {
+        false
+    }
+    fn location(&self) -> String {
+        "blipping".into()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_event_the_store_could_not_record_is_never_lost() {
+    let sb = started().await;
+    let table = sb.create_spot(1, "t1", PlaceInfo::default()).unwrap();
+    sb.scan(table.id).unwrap();
+    let shop = Arc::new(Shop::default());
+    let store = Arc::new(Blipping::default());
+    store.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let engine = engine(&sb, &shop, store.clone());
+
+    // Confirmed (the money is taken), but `paid` cannot be recorded: the step stops there, the
+    // spot stays open and the check-in stays in its closing stage.
+    let report = engine.run_once().await.unwrap();
+    let error = report
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Error)
+        .unwrap();
+    assert!(
+        error
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("recording the paid event"),
+        "{error:?}"
+    );
+    assert_eq!(sb.spots()[0].status, SpotStatus::Waiting);
+    assert!(!shop.kinds_of(table.id).contains(&EventKind::Paid));
+    assert_eq!(engine.records().len(), 1);
+
+    // The store is back: the next tick records and delivers `paid`, then frees the table.
+    store.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    engine.run_once().await.unwrap();
+    assert_eq!(
+        shop.kinds_of(table.id),
+        [
+            EventKind::OrderCreated,
+            EventKind::Paid,
+            EventKind::SpotClosed
+        ]
+    );
+    assert_eq!(sb.spots()[0].status, SpotStatus::Closed);
+    assert!(engine.records().is_empty() && engine.undelivered().is_empty());
     sb.shutdown().await;
 }

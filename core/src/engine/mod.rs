@@ -467,8 +467,10 @@ impl Engine {
     }
 
     async fn report_error(&self, record: &Record, message: String) -> Reported {
-        let mut r = record.clone();
-        Reported(self.emit(&mut r, EventKind::Error, Some(message)).await)
+        Reported(
+            self.notify(self.event_of(record, EventKind::Error, Some(message)))
+                .await,
+        )
     }
 }
 

@@ -84,57 +84,55 @@ impl Engine {
         record: &mut Record,
         kind: EventKind,
         message: Option<String>,
-    ) -> Vec<Event> {
+    ) -> super::Step {
         let event = self.event_of(record, kind, message);
         if kind == EventKind::Error {
-            return self.notify(event).await;
+            return Ok(self.notify(event).await);
         }
         if record.delivered.iter().any(|d| d == kind.as_str()) {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let spot = event.spot_id;
-        let mut out = Vec::new();
-        match self.enqueue(event).await {
-            Ok(()) => {
-                record.delivered.push(kind.as_str().to_owned());
-                if let Err(e) = self.save(record).await {
-                    // The outbox has it: at worst it is recorded again, under the same id.
-                    log::error!(target: "paysera_scanpay", "cashier could not update record {}: {e}", record.reference);
-                }
-            }
-            Err(e) => {
-                // Delivered from memory all the same; the record still lacks the mark, so a
-                // restart that finds the record records the event again.
-                let message = format!("recording the {kind} event: {e}");
-                out.extend(
-                    self.notify(self.event_of(record, EventKind::Error, Some(message)))
-                        .await,
-                );
-            }
+        let queued = self.outbox().iter().any(|e| e.event.id == event.id);
+        record.delivered.push(kind.as_str().to_owned());
+        let written = if queued {
+            // Already in the outbox (recorded before a crash the mark did not survive).
+            self.save(record).await
+        } else {
+            // `seq` is taken before the write: the store orders a spot's events by it.
+            let entry = UndeliveredEvent {
+                event,
+                seq: self.event_seq.fetch_add(1, Ordering::Relaxed),
+                attempts: 0,
+                last_error: None,
+                next_attempt_at_ms: 0,
+            };
+            self.record_event(record, entry).await
+        };
+        if let Err(e) = written {
+            // Not recorded: the step stops here, the record keeps its stage without the mark,
+            // and resuming it records the event (a `paid` is never lost on the way).
+            record.delivered.pop();
+            let message = format!("recording the {kind} event: {e}");
+            return Err(self.report_error(record, message).await);
         }
-        out.extend(self.flush(spot).await);
-        out
+        Ok(self.flush(spot).await)
     }
 
-    /// Adds `event` to the outbox unless an event with its id is there already.
-    async fn enqueue(&self, event: Event) -> Result<(), crate::Error> {
-        if self.outbox().iter().any(|e| e.event.id == event.id) {
-            return Ok(());
-        }
-        // `seq` is taken before the write: the store orders a spot's events by it.
-        let entry = UndeliveredEvent {
-            event,
-            seq: self.event_seq.fetch_add(1, Ordering::Relaxed),
-            attempts: 0,
-            last_error: None,
-            next_attempt_at_ms: 0,
-        };
-        let stored = self.store.put_event(&self.lease, &entry).await;
+    /// Writes the outbox entry and the record that marks it recorded in one durable step.
+    async fn record_event(
+        &self,
+        record: &Record,
+        entry: UndeliveredEvent,
+    ) -> Result<(), crate::Error> {
+        self.renew_if_due().await?;
+        self.store.record_event(&self.lease, record, &entry).await?;
+        self.lock().insert(record.reference.clone(), record.clone());
         let mut outbox = self.outbox();
         if !outbox.iter().any(|e| e.event.id == entry.event.id) {
             outbox.push(entry);
         }
-        stored
+        Ok(())
     }
 
     /// The first phase of a tick: every spot whose oldest undelivered event is due.
@@ -236,7 +234,7 @@ impl Engine {
     }
 
     /// An `error` event: logged and handed to the handler once; a failure there is only logged.
-    async fn notify(&self, event: Event) -> Vec<Event> {
+    pub(super) async fn notify(&self, event: Event) -> Vec<Event> {
         self.log_event(&event);
         if let Err(e) = self.merchant.on_event(event.clone()).await {
             log::error!(target: "paysera_scanpay", "cashier event handler failed on {}: {e}", event.id);

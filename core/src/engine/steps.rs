@@ -32,7 +32,7 @@ impl Engine {
                         record.stage = Stage::Ordered;
                         record.ordered_at = Some(now());
                         self.reported(&record, self.save(&record).await).await?;
-                        Ok(self.emit(&mut record, EventKind::OrderCreated, None).await)
+                        self.emit(&mut record, EventKind::OrderCreated, None).await
                     } else if live_orders.is_empty() {
                         self.attach(record, spot.id).await
                     } else {
@@ -142,7 +142,7 @@ impl Engine {
                 record.stage = Stage::Ordered;
                 record.ordered_at = Some(now());
                 self.reported(&record, self.save(&record).await).await?;
-                Ok(self.emit(&mut record, EventKind::OrderCreated, None).await)
+                self.emit(&mut record, EventKind::OrderCreated, None).await
             }
             Err(CallError::Lost(e)) => {
                 self.error(&record, format!("attaching the order: {e}"))
@@ -242,7 +242,7 @@ impl Engine {
             outcome: Outcome::Paid,
         };
         self.reported(&record, self.save(&record).await).await?;
-        let mut events = self.emit(&mut record, EventKind::Paid, None).await;
+        let mut events = self.emit(&mut record, EventKind::Paid, None).await?;
         events.extend(delivered(self.close(record).await));
         Ok(events)
     }
@@ -285,7 +285,7 @@ impl Engine {
     async fn finish(&self, mut record: Record, outcome: Outcome) -> Step {
         record.stage = Stage::Closing { outcome };
         self.reported(&record, self.save(&record).await).await?;
-        let mut events = self.emit(&mut record, outcome_event(outcome), None).await;
+        let mut events = self.emit(&mut record, outcome_event(outcome), None).await?;
         events.extend(delivered(self.close(record).await));
         Ok(events)
     }
@@ -341,7 +341,7 @@ impl Engine {
                 return self.error(&record, format!("closing the spot: {e}")).await;
             }
         }
-        let events = self.emit(&mut record, EventKind::SpotClosed, None).await;
+        let events = self.emit(&mut record, EventKind::SpotClosed, None).await?;
         self.reported(&record, self.forget(&record.reference).await)
             .await?;
         Ok(events)
@@ -361,7 +361,7 @@ impl Engine {
             Stage::Closing { outcome } => {
                 let mut record = record;
                 // Deliver the outcome if a crash came between recording and delivering it.
-                let mut events = self.emit(&mut record, outcome_event(outcome), None).await;
+                let mut events = self.emit(&mut record, outcome_event(outcome), None).await?;
                 events.extend(delivered(self.close(record).await));
                 Ok(events)
             }

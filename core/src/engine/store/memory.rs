@@ -101,6 +101,18 @@ impl Store for MemoryStore {
         s.events.insert(entry.event.id.clone(), entry.clone());
         Ok(())
     }
+    async fn record_event(
+        &self,
+        lease: &Lease,
+        record: &Record,
+        entry: &UndeliveredEvent,
+    ) -> Result<(), Error> {
+        let mut s = self.lock();
+        s.holds(lease)?;
+        s.events.insert(entry.event.id.clone(), entry.clone());
+        s.records.insert(record.reference.clone(), record.clone());
+        Ok(())
+    }
     async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error> {
         let mut s = self.lock();
         s.holds(lease)?;

@@ -178,6 +178,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn load_events(&self) -> Result<Vec<UndeliveredEvent>, Error>;
     /// Inserts or replaces the outbox entry of this event id.
     async fn put_event(&self, lease: &Lease, entry: &UndeliveredEvent) -> Result<(), Error>;
+    /// Records an event and the record marking it recorded, together: both or neither where
+    /// the store can (the default writes the event first, then the record).
+    async fn record_event(
+        &self,
+        lease: &Lease,
+        record: &Record,
+        entry: &UndeliveredEvent,
+    ) -> Result<(), Error> {
+        self.put_event(lease, entry).await?;
+        self.save(lease, record).await
+    }
     /// Removes the event the handler acknowledged.
     async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error>;
     /// Asks the active replica to act on this transaction now (a verified callback).
@@ -362,6 +373,14 @@ impl Store for Lazy {
     }
     async fn put_event(&self, lease: &Lease, entry: &UndeliveredEvent) -> Result<(), Error> {
         self.get().await?.put_event(lease, entry).await
+    }
+    async fn record_event(
+        &self,
+        lease: &Lease,
+        record: &Record,
+        entry: &UndeliveredEvent,
+    ) -> Result<(), Error> {
+        self.get().await?.record_event(lease, record, entry).await
     }
     async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error> {
         self.get().await?.ack_event(lease, id).await

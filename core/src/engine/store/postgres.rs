@@ -45,6 +45,7 @@ struct Statements {
     remove: Statement,
     load_events: Statement,
     put_event: Statement,
+    record_event: Statement,
     ack_event: Statement,
     push_wake: Statement,
     take_wakes: Statement,
@@ -239,6 +240,17 @@ impl PostgresStore {
                  ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, body = excluded.body"
             ))
             .await?,
+            record_event: p(format!(
+                "WITH l AS ({HELD}), \
+                 e AS (INSERT INTO paysera_scanpay_events (id, seq, body) \
+                   SELECT $2::text, $3::bigint, $4::text FROM l \
+                   ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, body = excluded.body), \
+                 r AS (INSERT INTO paysera_scanpay_records (reference, body) \
+                   SELECT $5::text, $6::text FROM l \
+                   ON CONFLICT (reference) DO UPDATE SET body = excluded.body) \
+                 SELECT count(*) FROM l"
+            ))
+            .await?,
             ack_event: p(format!(
                 "WITH l AS ({HELD}), d AS (DELETE FROM paysera_scanpay_events \
                  WHERE id = $2::text AND EXISTS (SELECT 1 FROM l)) SELECT count(*) FROM l"
@@ -425,6 +437,33 @@ impl Store for PostgresStore {
             })
             .await?;
         self.fenced(lease, rows)
+    }
+
+    async fn record_event(
+        &self,
+        lease: &Lease,
+        record: &Record,
+        entry: &UndeliveredEvent,
+    ) -> Result<(), Error> {
+        let (event_body, record_body) = (encode(entry)?, encode(record)?);
+        let (owner, id, reference) = (
+            lease.owner.as_str(),
+            entry.event.id.as_str(),
+            record.reference.as_str(),
+        );
+        let seq = entry.seq as i64;
+        let held: i64 = self
+            .run("record an event", |c| async move {
+                c.client
+                    .query_one(
+                        &c.s.record_event,
+                        &[&owner, &id, &seq, &event_body, &reference, &record_body],
+                    )
+                    .await
+                    .map(|r| r.get(0))
+            })
+            .await?;
+        self.fenced(lease, held as u64)
     }
 
     async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error> {

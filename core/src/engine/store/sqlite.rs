@@ -390,6 +390,30 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn record_event(
+        &self,
+        lease: &Lease,
+        record: &Record,
+        entry: &UndeliveredEvent,
+    ) -> Result<(), Error> {
+        let (event_body, id, seq) = (encode(entry)?, entry.event.id.clone(), entry.seq as i64);
+        let (record_body, reference) = (encode(record)?, record.reference.clone());
+        self.fenced(lease, "record an event", move |tx| {
+            tx.execute(
+                "INSERT INTO paysera_scanpay_events (id, seq, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, body = excluded.body",
+                params![id, seq, event_body],
+            )?;
+            tx.execute(
+                "INSERT INTO paysera_scanpay_records (reference, body) VALUES (?1, ?2)
+                 ON CONFLICT (reference) DO UPDATE SET body = excluded.body",
+                params![reference, record_body],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
     async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error> {
         let id = id.to_owned();
         self.fenced(lease, "acknowledge an event", move |tx| {

@@ -105,6 +105,29 @@ where
     events.sort_by_key(|e| e.seq);
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].attempts, 1);
+    // An event and the record that marks it, together; fenced too.
+    let mut marked = record("r1", Stage::Ordered);
+    marked.delivered.push("order_created".into());
+    store
+        .record_event(&a, &marked, &pending("r1:order_created", 3))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .record_event(&b, &marked, &pending("r1:x", 4))
+            .await
+            .is_err()
+    );
+    let r1 = store
+        .load()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.reference == "r1")
+        .unwrap();
+    assert_eq!(r1.delivered, ["order_created"]);
+    assert_eq!(store.load_events().await.unwrap().len(), 3);
+    store.ack_event(&a, "r1:order_created").await.unwrap();
     store.ack_event(&a, "a:spot_closed").await.unwrap();
     assert!(store.ack_event(&b, "a:paid").await.is_err());
     assert_eq!(store.load_events().await.unwrap().len(), 1);
