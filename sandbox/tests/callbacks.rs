@@ -2,6 +2,8 @@
 //! next poll; forged, tampered, replayed callbacks and unknown transactions change nothing; a
 //! lost callback is still handled by polling.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +13,6 @@ use paysera_scanpay::mac::form_urlencode;
 use paysera_scanpay::models::{
     CallbackUri, Money, Payment, PlaceInfo, SpotStatus, TransactionRequest, TransactionStatus,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Nobody listens here: callbacks sent to it are lost (the sandbox still journals them).
 const LOST: &str = "http://127.0.0.1:9/paysera/callback";
@@ -51,49 +52,6 @@ fn body(event: &str, sign: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A minimal merchant endpoint: each POST's body goes to `handle_callback`; 200 when genuine.
-fn serve(listener: tokio::net::TcpListener, engine: Arc<Engine>) {
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let engine = engine.clone();
-            tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                let body = loop {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    request.extend_from_slice(&buf[..n]);
-                    let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
-                        continue;
-                    };
-                    let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    if request.len() >= end + 4 + length {
-                        break request[end + 4..end + 4 + length].to_vec();
-                    }
-                };
-                let status = match engine.handle_callback(&body).await {
-                    Ok(true) => "200 OK",
-                    Ok(false) => "400 Bad Request",
-                    Err(_) => "503 Service Unavailable",
-                };
-                let reply =
-                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-                let _ = socket.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_wakes_the_cashier() {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
@@ -103,7 +61,7 @@ async fn a_callback_wakes_the_cashier() {
     let url = format!("http://{}/paysera/callback", listener.local_addr().unwrap());
     // A minute between polls: only the callback can explain a prompt confirmation.
     let engine = engine(&sb, &url, Duration::from_secs(60));
-    serve(listener, engine.clone());
+    common::serve_callbacks(listener, engine.clone());
     let looping = tokio::spawn({
         let engine = engine.clone();
         async move { engine.run_forever().await }

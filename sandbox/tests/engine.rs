@@ -1,6 +1,8 @@
 //! The cashier against the sandbox: the happy path, and a chaos run with 200 tables, seeded
 //! customers, every kind of fault and an engine killed and restarted from its durable store.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -10,9 +12,7 @@ use paysera_scanpay::engine::{
     Engine, EngineConfig, Event, EventKind, FnMerchant, MemoryStore, Merchant, REFERENCE_PARAMETER,
     SqliteStore, Store,
 };
-use paysera_scanpay::models::{
-    Money, OrderStatus, Payment, PlaceInfo, SpotStatus, TransactionStatus,
-};
+use paysera_scanpay::models::{Money, Payment, PlaceInfo, SpotStatus, TransactionStatus};
 
 type Events = Arc<Mutex<Vec<Event>>>;
 
@@ -246,49 +246,6 @@ async fn request_budget_is_shared_and_polling_is_constant() {
     sb.shutdown().await;
 }
 
-/// The customers: decide per spot (seeded by its id) to confirm, reject or walk away.
-fn customers_act(
-    sb: &Sandbox,
-    decided: &mut HashSet<String>,
-    violations: &mut Vec<String>,
-) -> Vec<String> {
-    let mut confirmed = Vec::new();
-    let txs: HashMap<String, TransactionStatus> = sb
-        .transactions()
-        .into_iter()
-        .map(|t| (t.transaction_key.clone(), t.status))
-        .collect();
-    for spot in sb.spots() {
-        let live: Vec<_> = spot
-            .orders()
-            .iter()
-            .filter(|o| matches!(o.status, OrderStatus::Pending | OrderStatus::Reserved))
-            .collect();
-        if live.len() > 1 {
-            violations.push(format!("spot {} has {} live orders", spot.id, live.len()));
-        }
-        for order in live {
-            if decided.contains(&order.transaction_key)
-                || txs.get(&order.transaction_key) != Some(&TransactionStatus::New)
-            {
-                continue;
-            }
-            decided.insert(order.transaction_key.clone());
-            match spot.id % 20 {
-                0..=13 => {
-                    sb.confirm(&order.transaction_key).unwrap();
-                    confirmed.push(order.transaction_key.clone());
-                }
-                14..=16 => {
-                    sb.reject(&order.transaction_key).unwrap();
-                }
-                _ => {} // walks away
-            }
-        }
-    }
-    confirmed
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_200_tables_faults_and_restarts() {
     const SPOTS: u64 = 200;
@@ -300,34 +257,7 @@ async fn chaos_200_tables_faults_and_restarts() {
         sb.scan_as(s.id, 1000 + i).unwrap();
     }
     // About 8% of requests hit a fault, of every kind, reproducibly.
-    let faults = [
-        (
-            FaultKind::Error {
-                status: 503,
-                code: "internal_server_error".into(),
-                description: None,
-            },
-            0.015,
-        ),
-        (
-            FaultKind::Error {
-                status: 500,
-                code: "internal_server_error".into(),
-                description: None,
-            },
-            0.005,
-        ),
-        (FaultKind::RateLimit { retry_after: 0 }, 0.01),
-        (FaultKind::Drop, 0.01),
-        (FaultKind::ApplyThenDrop, 0.02),
-        (FaultKind::Truncate, 0.005),
-        (FaultKind::Malformed, 0.005),
-        (FaultKind::Delay { ms: 30 }, 0.01),
-    ];
-    for (i, (kind, p)) in faults.into_iter().enumerate() {
-        sb.inject_fault(FaultRule::once(kind).with_probability(p, 1000 + i as u64))
-            .unwrap();
-    }
+    common::inject_chaos(&sb, 1000);
 
     let dir = std::env::temp_dir().join(format!("ps-chaos-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -376,7 +306,7 @@ async fn chaos_200_tables_faults_and_restarts() {
         } else {
             max_polls = max_polls.max(run.await);
         }
-        customer_confirms.extend(customers_act(&sb, &mut decided, &mut violations));
+        customer_confirms.extend(common::customers_act(&sb, &mut decided, &mut violations));
         let done = sb.spots().iter().all(|s| s.status == SpotStatus::Closed)
             && engine.records().is_empty()
             && engine.undelivered().is_empty()

@@ -4,6 +4,8 @@
 //! `PAYSERA_TEST_POSTGRES_URL` is set (`scripts/with-postgres.sh`; required with
 //! `PAYSERA_REQUIRE_POSTGRES=1`).
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,7 +15,6 @@ use paysera_scanpay::engine::{
     Engine, EngineConfig, FnMerchant, Role, Stage, open_store, reference_for,
 };
 use paysera_scanpay::models::{Money, Payment, PlaceInfo, SpotStatus, TransactionStatus};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 type Priced = Arc<Mutex<HashMap<String, u32>>>;
 
@@ -61,39 +62,10 @@ async fn stores() -> Vec<String> {
     std::fs::create_dir_all(&dir).unwrap();
     let name = format!("{}.db", paysera_scanpay::mac::random_alphanumeric(8));
     let mut urls = vec![format!("sqlite://{}", dir.join(name).display())];
-    if let Some(url) = postgres().await {
+    if let Some(url) = common::fresh_postgres("replicas").await {
         urls.push(url);
     }
     urls
-}
-
-/// A database of its own on the Postgres test server, or `None` without a server (which fails
-/// instead with `PAYSERA_REQUIRE_POSTGRES=1`).
-async fn postgres() -> Option<String> {
-    let url = match std::env::var("PAYSERA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert!(
-                std::env::var("PAYSERA_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "PAYSERA_TEST_POSTGRES_URL is not set"
-            );
-            return None;
-        }
-    };
-    let admin = std::env::var("PAYSERA_TEST_POSTGRES_ADMIN").unwrap_or_else(|_| url.clone());
-    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let name = format!(
-        "replicas_{}",
-        paysera_scanpay::mac::random_alphanumeric(8).to_lowercase()
-    );
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    Some(format!("{}/{name}", url.rsplit_once('/').unwrap().0))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,46 +148,6 @@ async fn replicas_take_turns_and_a_standby_takes_over_when_the_active_run_ends()
     }
 }
 
-/// A minimal merchant endpoint handing each POST's body to `engine.handle_callback`.
-fn serve(listener: tokio::net::TcpListener, engine: Arc<Engine>) {
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let engine = engine.clone();
-            tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                let body = loop {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    request.extend_from_slice(&buf[..n]);
-                    let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
-                        continue;
-                    };
-                    let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    if request.len() >= end + 4 + length {
-                        break request[end + 4..end + 4 + length].to_vec();
-                    }
-                };
-                let status = match engine.handle_callback(&body).await {
-                    Ok(true) => "200 OK",
-                    Ok(false) => "400 Bad Request",
-                    Err(_) => "503 Service Unavailable",
-                };
-                let reply =
-                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-                let _ = socket.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_verified_elsewhere_reaches_the_active_replica_through_the_store() {
     for url in stores().await {
@@ -237,7 +169,7 @@ async fn a_callback_verified_elsewhere_reaches_the_active_replica_through_the_st
         .await;
         // A web worker's cashier over the same store, never run: it only verifies callbacks.
         let web = replica(&sb, &url, &priced, Duration::from_secs(60), Some(callback)).await;
-        serve(listener, web.clone());
+        common::serve_callbacks(listener, web.clone());
         let looping = tokio::spawn({
             let active = active.clone();
             async move { active.run_forever().await }
@@ -267,8 +199,8 @@ async fn a_callback_verified_elsewhere_reaches_the_active_replica_through_the_st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_its_database_the_cashier_stops_acting_and_resumes_when_it_returns() {
-    let Some(url) = postgres().await else {
-        return; // no server (postgres() failed already if one was required)
+    let Some(url) = common::fresh_postgres("down").await else {
+        return; // no server (fresh_postgres() failed already if one was required)
     };
     let name = url.rsplit_once('/').unwrap().1.to_owned();
     let admin_url = std::env::var("PAYSERA_TEST_POSTGRES_ADMIN").unwrap_or_else(|_| url.clone());

@@ -7,6 +7,8 @@
 //! Each replica is this test binary run again with `replica_process` as its only test and its
 //! settings in `PAYSERA_REPLICA_CHILD`: that entry point does nothing in a normal run.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
@@ -14,13 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
-use paysera_sandbox::{FaultKind, FaultRule, Sandbox, SandboxConfig};
+use paysera_sandbox::{Sandbox, SandboxConfig};
 use paysera_scanpay::engine::{
     Engine, EngineConfig, Event, EventKind, Merchant, REFERENCE_PARAMETER, open_store,
 };
-use paysera_scanpay::models::{
-    Money, OrderStatus, Payment, PlaceInfo, Spot, SpotStatus, TransactionStatus,
-};
+use paysera_scanpay::models::{Money, Payment, PlaceInfo, Spot, SpotStatus, TransactionStatus};
 use paysera_scanpay::{Client, MacCredentials};
 use serde::{Deserialize, Serialize};
 
@@ -130,81 +130,6 @@ fn spawn(spec: &ChildSpec) -> Child {
         .unwrap()
 }
 
-/// The diners: each live order the cashier attached gets one decision, by table: most confirm,
-/// some decline in the app, some walk away (the cashier revokes those).
-fn customers_act(
-    sb: &Sandbox,
-    decided: &mut HashSet<String>,
-    violations: &mut Vec<String>,
-) -> Vec<String> {
-    let mut confirmed = Vec::new();
-    let txs: HashMap<String, TransactionStatus> = sb
-        .transactions()
-        .into_iter()
-        .map(|t| (t.transaction_key.clone(), t.status))
-        .collect();
-    for spot in sb.spots() {
-        let live: Vec<_> = spot
-            .orders()
-            .iter()
-            .filter(|o| matches!(o.status, OrderStatus::Pending | OrderStatus::Reserved))
-            .collect();
-        if live.len() > 1 {
-            violations.push(format!("spot {} has {} live orders", spot.id, live.len()));
-        }
-        for order in live {
-            if decided.contains(&order.transaction_key)
-                || txs.get(&order.transaction_key) != Some(&TransactionStatus::New)
-            {
-                continue;
-            }
-            decided.insert(order.transaction_key.clone());
-            match spot.id % 20 {
-                0..=13 => {
-                    sb.confirm(&order.transaction_key).unwrap();
-                    confirmed.push(order.transaction_key.clone());
-                }
-                14..=16 => {
-                    sb.reject(&order.transaction_key).unwrap();
-                }
-                _ => {}
-            }
-        }
-    }
-    confirmed
-}
-
-fn faults(sb: &Sandbox) {
-    let rules = [
-        (
-            FaultKind::Error {
-                status: 503,
-                code: "internal_server_error".into(),
-                description: None,
-            },
-            0.015,
-        ),
-        (
-            FaultKind::Error {
-                status: 500,
-                code: "internal_server_error".into(),
-                description: None,
-            },
-            0.005,
-        ),
-        (FaultKind::RateLimit { retry_after: 0 }, 0.01),
-        (FaultKind::Drop, 0.01),
-        (FaultKind::ApplyThenDrop, 0.02),
-        (FaultKind::Truncate, 0.005),
-        (FaultKind::Malformed, 0.005),
-        (FaultKind::Delay { ms: 30 }, 0.01),
-    ];
-    for (i, (kind, p)) in rules.into_iter().enumerate() {
-        sb.inject_fault(FaultRule::once(kind).with_probability(p, 2000 + i as u64))
-            .unwrap();
-    }
-}
-
 async fn chaos(store: String, replicas: usize) {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
     for i in 0..SPOTS {
@@ -213,7 +138,7 @@ async fn chaos(store: String, replicas: usize) {
             .unwrap();
         sb.scan_as(s.id, 1000 + i).unwrap();
     }
-    faults(&sb);
+    common::inject_chaos(&sb, 2000);
     let dir = std::env::temp_dir().join(format!(
         "ps-replicas-chaos-{}-{}",
         std::process::id(),
@@ -248,7 +173,7 @@ async fn chaos(store: String, replicas: usize) {
                 .filter(|s| s.status == SpotStatus::Closed)
                 .count()
         );
-        confirms.extend(customers_act(&sb, &mut decided, &mut violations));
+        confirms.extend(common::customers_act(&sb, &mut decided, &mut violations));
         // Every few seconds, SIGKILL a replica and start it again: the active one (the lease
         // holder, by its pid) every other time, so that standbys must take over.
         if last_kill.elapsed() > Duration::from_millis(2500) && kills < 12 {
@@ -403,27 +328,8 @@ async fn chaos(store: String, replicas: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_three_replicas_on_postgres_with_sigkills() {
-    match std::env::var("PAYSERA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
-            let name = format!(
-                "chaos_{}",
-                paysera_scanpay::mac::random_alphanumeric(8).to_lowercase()
-            );
-            client
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            let url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
-            chaos(url, 3).await;
-        }
-        _ => assert!(
-            std::env::var("PAYSERA_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "PAYSERA_TEST_POSTGRES_URL is not set"
-        ),
+    if let Some(url) = common::fresh_postgres("chaos").await {
+        chaos(url, 3).await;
     }
 }
 
