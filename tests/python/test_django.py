@@ -472,16 +472,7 @@ def test_a_web_worker_hands_callbacks_to_the_cashier_process_through_the_store(
     spot = sandbox.create_spot(1, "t1")
     sandbox.scan(spot.id)
     store = f"sqlite://{tmp_path}/cashier.db"
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
-        DJANGO_SETTINGS_MODULE="django_project.settings",
-        PAYSERA_CLIENT_ID=sandbox.client_id,
-        PAYSERA_MAC_KEY=sandbox.mac_key,
-        SHOP_PAYSERA_BASE_URL=sandbox.base_url,
-        SHOP_PAYSERA_CALLBACK_URI=LOST,
-        SHOP_PAYSERA_STORE=store,
-    )
+    env = cashier_process_env(sandbox, callback_uri=LOST, store=store)
     command = [sys.executable, "-m", "django", "run_cashier", "--poll-interval", "60"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -508,6 +499,21 @@ def test_a_web_worker_hands_callbacks_to_the_cashier_process_through_the_store(
     assert "shop: paid for spot" in err, err
 
 
+def cashier_process_env(sandbox: Sandbox, *, callback_uri: str, store: str) -> Dict[str, str]:
+    """The environment of a `python -m django run_cashier` process of the test project:
+    credentials from the environment, the rest through its settings' SHOP_* variables."""
+    return dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+        DJANGO_SETTINGS_MODULE="django_project.settings",
+        PAYSERA_CLIENT_ID=sandbox.client_id,
+        PAYSERA_MAC_KEY=sandbox.mac_key,
+        SHOP_PAYSERA_BASE_URL=sandbox.base_url,
+        SHOP_PAYSERA_CALLBACK_URI=callback_uri,
+        SHOP_PAYSERA_STORE=store,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -519,22 +525,13 @@ def test_run_cashier_serves_callbacks_and_acts_on_them_at_once(
     sandbox: Sandbox, tmp_path: pathlib.Path
 ) -> None:
     """The deployment: `manage.py run_cashier --callback-port` in its own process, credentials
-    from the environment, a file store, a minute between polls; Paysera's callback reaches it
+    from the environment, a SQLite store, a minute between polls; Paysera's callback reaches it
     and the table is paid and freed within moments. SIGTERM stops it cleanly."""
     spot = sandbox.create_spot(1, "t1")
     sandbox.scan(spot.id)
     port = free_port()
     callback_uri = f"http://127.0.0.1:{port}/paysera/callback"
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
-        DJANGO_SETTINGS_MODULE="django_project.settings",
-        PAYSERA_CLIENT_ID=sandbox.client_id,
-        PAYSERA_MAC_KEY=sandbox.mac_key,
-        SHOP_PAYSERA_BASE_URL=sandbox.base_url,
-        SHOP_PAYSERA_CALLBACK_URI=callback_uri,
-        SHOP_PAYSERA_STORE=str(tmp_path / "cashier.db"),
-    )
+    env = cashier_process_env(sandbox, callback_uri=callback_uri, store=str(tmp_path / "cashier.db"))
     command = [
         sys.executable,
         "-m",
