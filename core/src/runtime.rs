@@ -14,6 +14,53 @@ struct Current {
 
 static CURRENT: Mutex<Option<Current>> = Mutex::new(None);
 
+/// This process's id, which changes in a forked child; for the per-call checks of fork-aware
+/// state (the nonce generator, this runtime, the Python binding's process-local objects).
+/// `std::process::id()` is a system call each time (glibc no longer caches it), so the id is
+/// read once per process: a `pthread_atfork` child handler forgets it.
+#[cfg(unix)]
+pub fn process_id() -> u32 {
+    use std::sync::Once;
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+    static PID: AtomicU32 = AtomicU32::new(0);
+    static HOOK: Once = Once::new();
+    static HOOKED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn forget_pid() {
+        PID.store(0, Ordering::Relaxed);
+    }
+    unsafe extern "C" {
+        fn pthread_atfork(
+            prepare: Option<extern "C" fn()>,
+            parent: Option<extern "C" fn()>,
+            child: Option<extern "C" fn()>,
+        ) -> std::ffi::c_int;
+    }
+
+    let pid = PID.load(Ordering::Relaxed);
+    if pid != 0 {
+        return pid;
+    }
+    HOOK.call_once(|| {
+        // SAFETY: registers a handler that only stores to an atomic.
+        let registered = unsafe { pthread_atfork(None, None, Some(forget_pid)) } == 0;
+        HOOKED.store(registered, Ordering::Relaxed);
+    });
+    let pid = std::process::id();
+    // Without the handler, ask the OS every time.
+    if HOOKED.load(Ordering::Relaxed) {
+        PID.store(pid, Ordering::Relaxed);
+    }
+    pid
+}
+
+/// This process's id (no `fork()` here).
+#[cfg(not(unix))]
+pub fn process_id() -> u32 {
+    std::process::id()
+}
+
 /// A multi-threaded runtime configured the way the library expects (for bindings that must own
 /// theirs, such as napi).
 pub fn new_runtime() -> std::io::Result<Runtime> {
@@ -29,7 +76,7 @@ pub fn new_runtime() -> std::io::Result<Runtime> {
 /// [`crate::Client::reconnect`].
 pub fn get() -> std::io::Result<(Arc<Runtime>, u64)> {
     let mut guard = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
-    let pid = std::process::id();
+    let pid = process_id();
     match guard.as_ref() {
         Some(c) if c.pid == pid => return Ok((c.runtime.clone(), c.generation)),
         _ => {}
@@ -62,7 +109,16 @@ pub fn handle() -> std::io::Result<Handle> {
 pub fn generation() -> u64 {
     let guard = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
     match guard.as_ref() {
-        Some(c) if c.pid == std::process::id() => c.generation,
+        Some(c) if c.pid == process_id() => c.generation,
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cached_process_id_is_this_process() {
+        assert_eq!(super::process_id(), std::process::id());
+        assert_eq!(super::process_id(), std::process::id());
     }
 }

@@ -168,6 +168,17 @@ impl Client {
         })
     }
 
+    /// This view's settings (timeout, deadline, retries, ext scope) over the connection pool of
+    /// `pool`, which must be a [`Client::reconnect`] of this client or of the client this is a
+    /// view of (it also brings the credentials, base URL and clock offset). For bindings that
+    /// keep one pool per async runtime and pick the pool per call.
+    pub fn with_pool_of(&self, pool: &Client) -> Self {
+        Self {
+            shared: pool.shared.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The MAC id this client signs with.
     pub fn client_id(&self) -> &str {
         self.shared.signer.credentials().client_id()
@@ -462,5 +473,34 @@ impl Client {
             Some(pem) => crate::callback::verify_callback(event, sign, &pem),
             None => Ok(false),
         }
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    #[test]
+    fn a_view_over_another_pool_keeps_its_settings_and_takes_the_pool() {
+        let base = Client::builder(MacCredentials::new("id", "key").unwrap())
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let view = base
+            .with_timeout(Duration::from_secs(7))
+            .with_retries(5)
+            .with_deadline(None)
+            .with_project_id(Some(3))
+            .with_location_id(Some(4));
+        let pool = base.reconnect().unwrap();
+        let moved = view.with_pool_of(&pool);
+        assert!(Arc::ptr_eq(&moved.shared, &pool.shared));
+        assert!(!Arc::ptr_eq(&moved.shared, &view.shared));
+        assert_eq!(moved.timeout(), Duration::from_secs(7));
+        assert_eq!(moved.retry_policy().max_retries, 5);
+        assert_eq!(moved.deadline(), None);
+        assert_eq!(moved.project_id(), Some(3));
+        assert_eq!(moved.location_id(), Some(4));
+        assert_eq!(moved.base_url(), base.base_url());
     }
 }

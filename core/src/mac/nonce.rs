@@ -6,12 +6,13 @@ use chacha20::rand_core::{Rng as _, SeedableRng as _};
 /// `len` characters from `[A-Za-z0-9]`, uniformly, from a CSPRNG.
 ///
 /// Each thread keeps a ChaCha20 generator keyed from the OS (`getrandom`) and rekeys it after
-/// every MiB of output and whenever the process id changes, so a forked child never repeats its
-/// parent's nonces. Drawing from the OS for every nonce cost about a third of a signature.
+/// every MiB of output and whenever the process id changes ([`crate::runtime::process_id`], no
+/// system call), so a forked child never repeats its parent's nonces. Drawing from the OS for
+/// every nonce cost about a third of a signature.
 pub fn random_alphanumeric(len: usize) -> String {
     const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut out = Vec::with_capacity(len);
-    let pid = std::process::id();
+    let pid = crate::runtime::process_id();
     NONCE_RNG.with(|state| {
         let mut state = state.borrow_mut();
         let mut block = [0u8; 64];
