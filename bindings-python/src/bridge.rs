@@ -1,24 +1,28 @@
 //! Running core futures for Python without letting tokio threads touch Python.
 //!
-//! A [`Call`] is one core request, not started yet. `wait()` runs it for a blocking caller:
-//! the future runs on the core's runtime while this thread waits with the GIL released, waking
-//! every [`SIGNAL_CHECK`] to let Ctrl-C through. `start()` runs it for asyncio: on completion
-//! the tokio task only pushes the result into a [`Completions`] mailbox, which wakes the event
-//! loop (see `mailbox.rs`); the loop thread then drains it and builds the Python objects. No tokio thread
-//! ever takes the GIL, so a result arriving while the interpreter finalizes cannot crash it, and
-//! a thousand completions cost a handful of wakeups.
+//! A [`Call`] is one core request, not started yet. `wait()` runs it for a blocking caller, on
+//! the calling thread with the GIL released: a client's requests made this way run on a
+//! current-thread runtime of their own ([`BlockingPool`]), whose connections are driven by
+//! whichever thread is waiting, so that a call costs no hand-off to another thread and back
+//! (two thread wake-ups, a quarter of a loopback round trip). The wait wakes every
+//! [`SIGNAL_CHECK`] to let Ctrl-C through. `start()` runs it for asyncio, on the core's
+//! process-wide runtime: on completion the tokio task only pushes the result into a
+//! [`Completions`] mailbox, which wakes the event loop (see `mailbox.rs`); the loop thread then
+//! drains it and builds the Python objects. No tokio thread ever takes the GIL, so a result
+//! arriving while the interpreter finalizes cannot crash it, and a thousand completions cost a
+//! handful of wakeups.
 
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use paysera_scanpay::Error;
 use paysera_scanpay::error::ErrorKind;
+use paysera_scanpay::{Client, Error};
 use pyo3::prelude::*;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::convert::{error, error_of, to_py};
 use crate::logging;
@@ -28,8 +32,91 @@ use crate::sync::{ProcessLocal, lock};
 /// How often a blocking wait wakes to run Python's signal handlers (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-type Outcome = Result<Value, Error>;
+/// A finished request's value, converted to Python objects by the thread that owns the call.
+/// Kept typed until then: converting straight from the core model skips a `serde_json::Value`
+/// in between (same objects, same key order).
+pub trait Response: Send {
+    fn into_py(self: Box<Self>, py: Python<'_>) -> PyResult<Py<PyAny>>;
+}
+
+struct Typed<T>(T);
+
+impl<T: Serialize + Send> Response for Typed<T> {
+    fn into_py(self: Box<Self>, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(py, &self.0)
+    }
+}
+
+type Outcome = Result<Box<dyn Response>, Error>;
 type BoxFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+type MakeFuture = Box<dyn FnOnce(Client) -> BoxFuture + Send>;
+
+fn typed<F, T>(future: F) -> BoxFuture
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    Box::pin(async move { Ok(Box::new(Typed(future.await?)) as Box<dyn Response>) })
+}
+
+/// The connections a client (and its views) uses for blocking calls: a current-thread runtime
+/// and a pool whose connection tasks live on it. `Runtime::block_on` from several threads at
+/// once is allowed: one of them drives the runtime (every waiting call's connections), the
+/// others wait for their own results. Made on first use, and again in a forked child (the
+/// parent's is leaked there, as `sync.rs` says). The asyncio path and the cashier keep using
+/// the core's process-wide runtime and the client's own pool.
+#[derive(Default)]
+pub struct BlockingPool {
+    state: Mutex<Option<ProcessLocal<Arc<Blocking>>>>,
+}
+
+struct Blocking {
+    /// `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
+    /// A reconnect of the family's client: its pool is this runtime's.
+    client: Client,
+}
+
+impl Drop for Blocking {
+    fn drop(&mut self) {
+        // Never wait (with the GIL held) for a DNS lookup on the blocking pool to finish.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl BlockingPool {
+    fn get(&self, py: Python<'_>, like: &Client) -> PyResult<Arc<Blocking>> {
+        let made = {
+            let mut state = lock(&self.state);
+            match state.as_ref().filter(|s| s.is_current()) {
+                Some(current) => Ok(current.get().clone()),
+                None => Blocking::new(like).inspect(|blocking| {
+                    // In a forked child the parent's is dropped through `ProcessLocal`, which
+                    // leaks it.
+                    *state = Some(ProcessLocal::new(blocking.clone()));
+                }),
+            }
+        };
+        // Outside the lock: making the exception runs Python code.
+        made.map_err(|e| error(py, &e))
+    }
+}
+
+impl Blocking {
+    fn new(like: &Client) -> Result<Arc<Self>, Box<Error>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("paysera-scanpay-blocking")
+            .build()
+            .map_err(|e| Error::Io(format!("cannot start the blocking runtime: {e}")))?;
+        Ok(Arc::new(Blocking {
+            runtime: Some(runtime),
+            client: like.reconnect().map_err(Box::new)?,
+        }))
+    }
+}
 
 /// The core's process-wide runtime (created on first use, re-created after `fork()`).
 pub fn runtime() -> PyResult<(Arc<tokio::runtime::Runtime>, u64)> {
@@ -60,37 +147,67 @@ fn lost(py: Python<'_>) -> PyErr {
 
 fn outcome_to_py(py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
     match outcome {
-        Ok(value) => to_py(py, &value),
+        Ok(value) => value.into_py(py),
         Err(e) => Err(error(py, &e)),
     }
+}
+
+enum Pending {
+    /// A request on a client: run on the client's [`BlockingPool`] by `wait()`, on the core's
+    /// runtime by `start()`.
+    Request {
+        client: Client,
+        blocking: Arc<BlockingPool>,
+        make: MakeFuture,
+    },
+    /// Anything else (a paginator's next page): always on the core's runtime.
+    Future(BoxFuture),
 }
 
 /// One core request, not started yet.
 #[pyclass(frozen, module = "paysera_scanpay._native")]
 pub struct Call {
-    future: Mutex<Option<BoxFuture>>,
+    pending: Mutex<Option<Pending>>,
 }
 
 impl Call {
-    /// Wraps a core future; its value is serialized to JSON data on the tokio thread.
+    /// Wraps a core future, run on the core's runtime.
     pub fn new<F, T>(py: Python<'_>, future: F) -> Self
     where
         F: Future<Output = Result<T, Error>> + Send + 'static,
-        T: Serialize,
+        T: Serialize + Send + 'static,
     {
         logging::refresh_level(py);
-        let future = async move {
-            let value = future.await?;
-            serde_json::to_value(value)
-                .map_err(|e| Error::Internal(format!("cannot encode the response: {e}")))
-        };
         Call {
-            future: Mutex::new(Some(Box::pin(future))),
+            pending: Mutex::new(Some(Pending::Future(typed(future)))),
         }
     }
 
-    fn take(&self) -> PyResult<BoxFuture> {
-        lock(&self.future).take().ok_or_else(|| {
+    /// A request `make` builds from `client` (or, for a blocking wait, from the same client over
+    /// `blocking`'s connections).
+    pub fn request<M, F, T>(
+        py: Python<'_>,
+        client: Client,
+        blocking: Arc<BlockingPool>,
+        make: M,
+    ) -> Self
+    where
+        M: FnOnce(Client) -> F + Send + 'static,
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+        T: Serialize + Send + 'static,
+    {
+        logging::refresh_level(py);
+        Call {
+            pending: Mutex::new(Some(Pending::Request {
+                client,
+                blocking,
+                make: Box::new(move |c| typed(make(c))),
+            })),
+        }
+    }
+
+    fn take(&self) -> PyResult<Pending> {
+        lock(&self.pending).take().ok_or_else(|| {
             Python::attach(|py| {
                 error_of(py, ErrorKind::Lifecycle, "this call has already been run")
             })
@@ -98,40 +215,87 @@ impl Call {
     }
 }
 
+/// Runs `future` on the calling thread with the GIL released, on `rt` (a current-thread
+/// runtime), waking every [`SIGNAL_CHECK`] for Ctrl-C. Dropping the future on an interrupt
+/// closes its connection, as aborting a task does.
+fn drive(
+    py: Python<'_>,
+    rt: &tokio::runtime::Runtime,
+    mut future: BoxFuture,
+) -> PyResult<Py<PyAny>> {
+    loop {
+        let polled = py.detach(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                rt.block_on(async { tokio::time::timeout(SIGNAL_CHECK, &mut future).await.ok() })
+            }))
+        });
+        // Logging runs Python code, where a pending Ctrl-C may surface: pass it on.
+        logging::try_flush(py)?;
+        match polled {
+            Ok(Some(outcome)) => return outcome_to_py(py, outcome),
+            Ok(None) => py.check_signals()?,
+            // As a panicking task on the core's runtime: the request ended without a result.
+            Err(_) => return Err(lost(py)),
+        }
+    }
+}
+
+/// Runs `future` as a task on the core's runtime while this thread waits with the GIL released.
+fn wait_spawned(py: Python<'_>, future: BoxFuture) -> PyResult<Py<PyAny>> {
+    let (rt, _) = runtime()?;
+    let (tx, rx) = sync_channel(1);
+    let task = rt.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    let rx = Mutex::new(rx);
+    loop {
+        let received = py.detach(|| lock(&rx).recv_timeout(SIGNAL_CHECK));
+        // Logging runs Python code, where a pending Ctrl-C may surface: pass it on.
+        if let Err(interrupt) = logging::try_flush(py) {
+            task.abort();
+            return Err(interrupt);
+        }
+        match received {
+            Ok(outcome) => return outcome_to_py(py, outcome),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(interrupt) = py.check_signals() {
+                    task.abort();
+                    return Err(interrupt);
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return Err(lost(py)),
+        }
+    }
+}
+
 #[pymethods]
 impl Call {
     /// Runs the request to completion, GIL released; Ctrl-C aborts it.
     fn wait(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let future = self.take()?;
-        let (rt, _) = runtime()?;
-        let (tx, rx) = sync_channel(1);
-        let task = rt.spawn(async move {
-            let _ = tx.send(future.await);
-        });
-        let rx = Mutex::new(rx);
-        loop {
-            let received = py.detach(|| lock(&rx).recv_timeout(SIGNAL_CHECK));
-            // Logging runs Python code, where a pending Ctrl-C may surface: pass it on.
-            if let Err(interrupt) = logging::try_flush(py) {
-                task.abort();
-                return Err(interrupt);
-            }
-            match received {
-                Ok(outcome) => return outcome_to_py(py, outcome),
-                Err(RecvTimeoutError::Timeout) => {
-                    if let Err(interrupt) = py.check_signals() {
-                        task.abort();
-                        return Err(interrupt);
-                    }
-                }
-                Err(RecvTimeoutError::Disconnected) => return Err(lost(py)),
+        match self.take()? {
+            Pending::Future(future) => wait_spawned(py, future),
+            Pending::Request {
+                client,
+                blocking,
+                make,
+            } => {
+                // The process-wide runtime is made (or re-made after fork) on first use, as
+                // before, though blocking calls no longer run on it.
+                runtime()?;
+                let blocking = blocking.get(py, &client)?;
+                let future = make(client.with_pool_of(&blocking.client));
+                let rt = blocking.runtime.as_ref().expect("set until dropped");
+                drive(py, rt, future)
             }
         }
     }
 
     /// Starts the request; its result goes to `completions` under `token`.
     fn start(&self, completions: &Completions, token: u64) -> PyResult<TaskHandle> {
-        let future = self.take()?;
+        let future = match self.take()? {
+            Pending::Future(future) => future,
+            Pending::Request { client, make, .. } => make(client),
+        };
         let (rt, _) = runtime()?;
         let mut delivery = Delivery {
             mailbox: completions.mailbox.clone(),

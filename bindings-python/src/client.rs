@@ -1,6 +1,7 @@
 //! The Wallet API client: one method per core endpoint, each returning a [`Call`] that the
 //! Python `Client` waits for and `AsyncClient` awaits.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,8 +12,9 @@ use paysera_scanpay::{
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use serde::Serialize;
 
-use crate::bridge::Call;
+use crate::bridge::{BlockingPool, Call};
 use crate::convert::{error, error_of, from_py};
 use crate::signing::bytes_arg;
 use crate::sync::{ProcessLocal, lock};
@@ -46,13 +48,34 @@ pub struct NativeClient {
     /// them: a forked child reconnects (and leaks the parent's pool, as the core leaks the
     /// parent's runtime).
     state: Mutex<Option<ProcessLocal<Client>>>,
+    /// The connections of blocking calls, shared with this client's views; `None` once closed
+    /// (the last handle to close or go closes them).
+    blocking: Mutex<Option<Arc<BlockingPool>>>,
 }
 
 impl NativeClient {
-    fn wrap(client: Client) -> Self {
+    fn wrap(client: Client, blocking: Arc<BlockingPool>) -> Self {
         Self {
             state: Mutex::new(Some(ProcessLocal::new(client))),
+            blocking: Mutex::new(Some(blocking)),
         }
+    }
+
+    fn blocking(&self, py: Python<'_>) -> PyResult<Arc<BlockingPool>> {
+        lock(&self.blocking)
+            .clone()
+            .ok_or_else(|| error_of(py, ErrorKind::Lifecycle, "the client is closed"))
+    }
+
+    /// A call of the core method `make` applies to this client.
+    fn call<M, F, T>(&self, py: Python<'_>, make: M) -> PyResult<Call>
+    where
+        M: FnOnce(Client) -> F + Send + 'static,
+        F: Future<Output = Result<T, paysera_scanpay::Error>> + Send + 'static,
+        T: Serialize + Send + 'static,
+    {
+        let client = self.client(py)?;
+        Ok(Call::request(py, client, self.blocking(py)?, make))
     }
 
     /// The core client for this process.
@@ -100,7 +123,10 @@ impl NativeClient {
         if let Some(l) = location_id {
             builder = builder.location_id(l);
         }
-        builder.build().map(Self::wrap).map_err(|e| error(py, &e))
+        builder
+            .build()
+            .map(|c| Self::wrap(c, Arc::default()))
+            .map_err(|e| error(py, &e))
     }
 
     /// A view with another timeout, retry count, deadline (infinity: none), project and/or
@@ -131,12 +157,13 @@ impl NativeClient {
         if let Some(r) = retries {
             client = client.with_retries(r);
         }
-        Ok(Self::wrap(client))
+        Ok(Self::wrap(client, self.blocking(py)?))
     }
 
     /// Drops this handle's connection pool; later calls raise.
     fn close(&self) {
         lock(&self.state).take();
+        lock(&self.blocking).take();
     }
 
     #[getter]
@@ -189,9 +216,8 @@ impl NativeClient {
         limit: Option<u32>,
         offset: Option<u32>,
     ) -> PyResult<Call> {
-        let c = self.client(py)?;
         let query = spot_query(status, location_id, limit, offset);
-        Ok(Call::new(py, async move { c.list_spots(&query).await }))
+        self.call(py, move |c| async move { c.list_spots(&query).await })
     }
 
     #[pyo3(signature = (status = None, location_id = None, limit = None, offset = None))]
@@ -208,8 +234,7 @@ impl NativeClient {
     }
 
     fn get_spot(&self, py: Python<'_>, spot_id: u64) -> PyResult<Call> {
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move { c.get_spot(spot_id).await }))
+        self.call(py, move |c| async move { c.get_spot(spot_id).await })
     }
 
     fn create_spot_order(
@@ -218,29 +243,26 @@ impl NativeClient {
         spot_id: u64,
         transaction_key: String,
     ) -> PyResult<Call> {
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move {
+        self.call(py, move |c| async move {
             c.create_spot_order(spot_id, &transaction_key).await
-        }))
+        })
     }
 
     fn close_spot(&self, py: Python<'_>, spot_id: u64) -> PyResult<Call> {
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move { c.close_spot(spot_id).await }))
+        self.call(py, move |c| async move { c.close_spot(spot_id).await })
     }
 
     /// `request`: the create-transaction body with wire names (validated by the core).
     fn create_transaction(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Call> {
         let request: TransactionRequest = from_py(request, "transaction request")?;
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move {
-            c.create_transaction(&request).await
-        }))
+        self.call(
+            py,
+            move |c| async move { c.create_transaction(&request).await },
+        )
     }
 
     fn get_transaction(&self, py: Python<'_>, key: String) -> PyResult<Call> {
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move { c.get_transaction(&key).await }))
+        self.call(py, move |c| async move { c.get_transaction(&key).await })
     }
 
     #[pyo3(signature = (statuses, wallet = None, from = None, to = None, limit = None, offset = None, project_id = None, location_id = None))]
@@ -267,11 +289,10 @@ impl NativeClient {
             project_id,
             location_id,
         );
-        let c = self.client(py)?;
-        Ok(Call::new(
+        self.call(
             py,
-            async move { c.list_transactions(&query).await },
-        ))
+            move |c| async move { c.list_transactions(&query).await },
+        )
     }
 
     #[pyo3(signature = (statuses, wallet = None, from = None, to = None, limit = None, offset = None, project_id = None, location_id = None))]
@@ -313,10 +334,9 @@ impl NativeClient {
         from: Option<i64>,
         to: Option<i64>,
     ) -> PyResult<Call> {
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move {
+        self.call(py, move |c| async move {
             c.find_transactions(&parameter, &value, from, to).await
-        }))
+        })
     }
 
     /// `prices`: `{payment id: {"price": cents, "currency": "EUR"}}` to lower amounts.
@@ -328,28 +348,21 @@ impl NativeClient {
         prices: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Call> {
         let prices: Option<ConfirmPrices> = prices.map(|p| from_py(p, "prices")).transpose()?;
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move {
+        self.call(py, move |c| async move {
             c.confirm_transaction(&key, prices.as_ref()).await
-        }))
+        })
     }
 
     fn revoke_transaction(&self, py: Python<'_>, key: String) -> PyResult<Call> {
-        let c = self.client(py)?;
-        Ok(Call::new(
-            py,
-            async move { c.revoke_transaction(&key).await },
-        ))
+        self.call(py, move |c| async move { c.revoke_transaction(&key).await })
     }
 
     fn server_time(&self, py: Python<'_>) -> PyResult<Call> {
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move { c.server_time().await }))
+        self.call(py, move |c| async move { c.server_time().await })
     }
 
     fn get_public_key(&self, py: Python<'_>) -> PyResult<Call> {
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move { c.get_public_key().await }))
+        self.call(py, move |c| async move { c.get_public_key().await })
     }
 
     /// Verifies a callback with the public key fetched (once) from Paysera.
@@ -360,10 +373,9 @@ impl NativeClient {
         sign: String,
     ) -> PyResult<Call> {
         let event = bytes_arg(event, "event")?.into_owned();
-        let c = self.client(py)?;
-        Ok(Call::new(py, async move {
+        self.call(py, move |c| async move {
             c.verify_callback(&event, &sign).await
-        }))
+        })
     }
 }
 
@@ -413,6 +425,14 @@ fn transaction_query(
     }
 }
 
+/// A page of items, or `None` (Python `None`) at the end.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Page {
+    Spots(Option<Vec<Spot>>),
+    Transactions(Option<Vec<Transaction>>),
+}
+
 enum Pages {
     Spots(Paginator<Spot>),
     Transactions(Paginator<Transaction>),
@@ -437,12 +457,10 @@ impl Pager {
     fn next_page(&self, py: Python<'_>) -> Call {
         let pages = self.pages.clone();
         Call::new(py, async move {
-            let page = match &mut *pages.lock().await {
-                Pages::Spots(p) => p.next_page().await?.map(serde_json::to_value),
-                Pages::Transactions(p) => p.next_page().await?.map(serde_json::to_value),
-            };
-            page.transpose()
-                .map_err(|e| paysera_scanpay::Error::Internal(format!("cannot encode a page: {e}")))
+            Ok(match &mut *pages.lock().await {
+                Pages::Spots(p) => Page::Spots(p.next_page().await?),
+                Pages::Transactions(p) => Page::Transactions(p.next_page().await?),
+            })
         })
     }
 }

@@ -2,10 +2,11 @@
 //! arguments, calls one core function and maps the error. The Python API users see (models,
 //! context managers, `async def`, the exception tree) is the package in `python/paysera_scanpay/`.
 //!
-//! Threading rule: tokio threads never touch Python. A request runs on the core's process-wide
-//! runtime and hands its result to a Python thread through a channel (`Call::wait`) or a
-//! completion mailbox that the asyncio loop drains (`Call::start`, woken as `mailbox.rs` says),
-//! so nothing can re-enter a finalizing interpreter (pyo3-async-runtimes issue #40). What must
+//! Threading rule: tokio threads never touch Python. A blocking request runs on the calling
+//! thread with the GIL released (`Call::wait`, on the client's current-thread runtime); an
+//! asyncio one runs on the core's process-wide runtime and hands its result to the loop through
+//! a completion mailbox that the loop drains (`Call::start`, woken as `mailbox.rs` says), so
+//! nothing can re-enter a finalizing interpreter (pyo3-async-runtimes issue #40). What must
 //! survive `fork()` goes through `sync.rs`.
 
 mod bridge;

@@ -32,13 +32,13 @@ impl<T> ProcessLocal<T> {
     pub fn new(value: T) -> Self {
         Self {
             value: ManuallyDrop::new(value),
-            pid: std::process::id(),
+            pid: paysera_scanpay::runtime::process_id(),
         }
     }
 
     /// False in a forked child of the process that made the value.
     pub fn is_current(&self) -> bool {
-        self.pid == std::process::id()
+        self.pid == paysera_scanpay::runtime::process_id()
     }
 
     pub fn get(&self) -> &T {

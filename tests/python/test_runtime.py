@@ -55,6 +55,22 @@ def test_threads_share_one_client(sandbox: Sandbox, client: Client) -> None:
     assert all(r == results[0] for r in results)
 
 
+def test_a_slow_blocking_call_holds_up_no_other_thread(sandbox: Sandbox, client: Client) -> None:
+    # Blocking calls of a client and its views share one current-thread runtime, which whichever
+    # thread is waiting drives for all of them: a slow call in one thread must not delay others.
+    spot = sandbox.create_spot(1, "slow-and-fast")
+    sandbox.inject_fault("delay", ms=3000, path="/server")
+    view = client.with_options(timeout=10)
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(client.server_time)
+        time.sleep(0.3)  # the slow call is in flight, its thread driving the runtime
+        for _ in range(5):
+            assert view.get_spot(spot.id).id == spot.id
+            assert client.get_spot(spot.id).id == spot.id
+        assert not slow.done()
+        assert slow.result() > 0
+
+
 def test_ctrl_c_interrupts_a_blocking_call(sandbox: Sandbox, client: Client) -> None:
     sandbox.inject_fault("delay", ms=3000, path="/server")
     timer = threading.Timer(0.2, _thread.interrupt_main)
