@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use crate::completion;
 use crate::convert;
 use crate::error;
 use crate::logging::{self, LogSink, Scope};
@@ -76,6 +77,31 @@ where
             },
         };
         convert::to_js(&out.map_err(error::core)?)
+    })
+}
+
+/// [`spawn`] for the client's calls: the value crosses as JSON text, parsed on the JavaScript
+/// thread (see `completion.rs`).
+pub(crate) fn spawn_json<'env, T, F>(
+    env: &'env Env,
+    cancel: Option<&CancelToken>,
+    fut: F,
+) -> Result<PromiseRaw<'env, Value>>
+where
+    T: Serialize + Send + 'static,
+    F: Future<Output = std::result::Result<T, paysera_scanpay::Error>> + Send + 'static,
+{
+    let cancel = cancel.map(|c| c.tx.subscribe());
+    completion::spawn(env, async move {
+        let out = match cancel {
+            None => fut.await,
+            Some(mut rx) => tokio::select! {
+                out = fut => out,
+                // A dropped token (garbage-collected with its signal) never cancels.
+                Ok(_) = rx.wait_for(|cancelled| *cancelled) => return Err(error::aborted()),
+            },
+        };
+        convert::to_json(&out.map_err(error::core)?)
     })
 }
 
@@ -181,7 +207,7 @@ impl Client {
         T: Serialize + Send + 'static,
         F: Future<Output = std::result::Result<T, paysera_scanpay::Error>> + Send + 'static,
     {
-        spawn(env, cancel, logging::scoped(self.log.clone(), fut))
+        spawn_json(env, cancel, logging::scoped(self.log.clone(), fut))
     }
 }
 
@@ -506,6 +532,6 @@ impl Pager {
                 Pages::Transactions(p) => Page::Transactions(p.next_page().await?),
             })
         };
-        spawn(env, cancel, logging::scoped(self.log.clone(), page))
+        spawn_json(env, cancel, logging::scoped(self.log.clone(), page))
     }
 }

@@ -76,3 +76,78 @@ fn numbers(value: &mut Value) -> napi::Result<()> {
     }
     Ok(())
 }
+
+/// A core value as JSON text for `JSON.parse` on the JavaScript thread (see `completion.rs`):
+/// the same objects as [`to_js`] makes, refusing the same integers, with no `Value` in between.
+pub fn to_json<T: Serialize>(model: &T) -> napi::Result<String> {
+    let mut out = Vec::with_capacity(512);
+    let mut inexact = None;
+    let written = model.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out,
+        JsNumbers {
+            inexact: &mut inexact,
+        },
+    ));
+    if let Some(n) = inexact {
+        return Err(error::decode(format!(
+            "the integer {n} in the response cannot be represented exactly as a JavaScript number"
+        )));
+    }
+    written.map_err(|e| {
+        error::core(paysera_scanpay::Error::Internal(format!(
+            "cannot encode: {e}"
+        )))
+    })?;
+    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+}
+
+/// serde_json's compact output, noting the first integer a JavaScript number cannot hold
+/// exactly (and stopping there).
+struct JsNumbers<'a> {
+    inexact: &'a mut Option<String>,
+}
+
+impl JsNumbers<'_> {
+    fn refuse(&mut self, n: impl std::fmt::Display) -> std::io::Result<()> {
+        *self.inexact = Some(n.to_string());
+        Err(std::io::Error::other("inexact integer"))
+    }
+}
+
+impl serde_json::ser::Formatter for JsNumbers<'_> {
+    fn write_u64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: u64) -> std::io::Result<()> {
+        if v > MAX_SAFE {
+            return self.refuse(v);
+        }
+        serde_json::ser::CompactFormatter.write_u64(w, v)
+    }
+
+    fn write_i64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: i64) -> std::io::Result<()> {
+        if v.unsigned_abs() > MAX_SAFE {
+            return self.refuse(v);
+        }
+        serde_json::ser::CompactFormatter.write_i64(w, v)
+    }
+
+    fn write_u128<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        v: u128,
+    ) -> std::io::Result<()> {
+        if v > u128::from(MAX_SAFE) {
+            return self.refuse(v);
+        }
+        serde_json::ser::CompactFormatter.write_u128(w, v)
+    }
+
+    fn write_i128<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        v: i128,
+    ) -> std::io::Result<()> {
+        if v.unsigned_abs() > u128::from(MAX_SAFE) {
+            return self.refuse(v);
+        }
+        serde_json::ser::CompactFormatter.write_i128(w, v)
+    }
+}

@@ -9,6 +9,7 @@ use napi_derive::module_init;
 pub mod callback;
 pub mod cashier;
 pub mod client;
+mod completion;
 pub mod convert;
 pub mod error;
 pub mod logging;

@@ -64,3 +64,37 @@ test('bad input is an InvalidInputError that says why', () => {
     expect(e.code).toBe('invalid_input');
   }
 });
+
+// authorization() reads its arguments on a fast path of its own (stack buffers, a one-byte result
+// string); sign() and requests with ext parameters take the ordinary napi-rs path. Both must agree.
+test('authorization() agrees with sign() for long, non-ASCII, ext and odd inputs', () => {
+  const base = { method: 'POST', url: 'https://wallet.paysera.com/rest/v1/transaction', ts: 1700000000, nonce: 'abc' };
+  const cases = [
+    base,
+    { ...base, method: 'get' },
+    { ...base, body: '{"description":"Café – 2 × lunch"}' },
+    { ...base, body: Buffer.from('{"description":"Café"}') },
+    { ...base, body: '' },
+    { ...base, body: null },
+    { ...base, body: 'x'.repeat(5000) },
+    { ...base, url: `https://wallet.paysera.com/rest/v1/spots?q=${'a'.repeat(700)}` },
+    { ...base, nonce: 'n'.repeat(600) },
+    { ...base, ext: { project_id: '7' } },
+  ];
+  const outcome = (f) => {
+    try {
+      return f();
+    } catch (e) {
+      return `${e.constructor.name}: ${e.message}`;
+    }
+  };
+  for (const request of cases) {
+    expect(outcome(() => signer.authorization(request))).toBe(outcome(() => signer.sign(request).authorization));
+  }
+  const fresh = signer.authorization({ method: 'GET', url: 'https://wallet.paysera.com/rest/v1/server' });
+  expect(fresh).toMatch(/^MAC id="[^"]+", ts="\d+", nonce="[A-Za-z0-9]{32}", mac="[^"]{44}"$/);
+  // Wrong types fall back to the ordinary path, which refuses them as before.
+  expect(() => signer.authorization({ method: 5, url: base.url })).toThrow();
+  expect(() => signer.authorization({ ...base, ts: 'soon' })).toThrow();
+  expect(() => signer.authorization({ ...base, url: 'wallet.paysera.com/x' })).toThrow(InvalidInputError);
+});
