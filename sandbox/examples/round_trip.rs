@@ -10,8 +10,10 @@
 //! Makes CALLS (default 2,000) sequential `GET /spot/{id}` calls with `Client::get_spot` over one
 //! kept-alive connection, after 100 untimed ones, and prints one line of JSON: the median and
 //! mean round trip in microseconds, from a task on the runtime (how a Rust program calls it),
-//! and, as a diagnostic, the median when each call is handed from a plain thread to the runtime
-//! and its result sent back over a channel (what the Python binding's blocking `wait` does).
+//! and two diagnostics: the median when each call is handed from a plain thread to the runtime
+//! and its result sent back over a channel (how Node's Promises and Python's asyncio calls
+//! travel), and the median when the plain thread drives the call itself on a current-thread
+//! runtime with its own connection (how Python's blocking `Client` runs since 2026-11-30).
 
 use std::time::Instant;
 
@@ -61,12 +63,31 @@ fn main() {
         rx.recv().unwrap().expect("the sandbox answers");
         handed.push(t.elapsed().as_secs_f64() * 1e6);
     }
+    // On the calling thread: a current-thread runtime with its own pool, driven by the waiting
+    // thread itself (what the Python binding's blocking `wait` does).
+    let local_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = client.reconnect().expect("a client");
+    let mut on_thread = Vec::with_capacity(calls);
+    for i in 0..calls + 100 {
+        let t = Instant::now();
+        local_runtime
+            .block_on(local.get_spot(spot))
+            .expect("the sandbox answers");
+        if i >= 100 {
+            on_thread.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    on_thread.sort_by(f64::total_cmp);
     handed.sort_by(f64::total_cmp);
     times.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len() as f64;
     println!(
-        r#"{{"calls": {calls}, "p50_us": {:.2}, "mean_us": {mean:.2}, "handoff_p50_us": {:.2}}}"#,
+        r#"{{"calls": {calls}, "p50_us": {:.2}, "mean_us": {mean:.2}, "handoff_p50_us": {:.2}, "on_thread_p50_us": {:.2}}}"#,
         times[times.len() / 2],
-        handed[handed.len() / 2]
+        handed[handed.len() / 2],
+        on_thread[on_thread.len() / 2]
     );
 }
