@@ -89,6 +89,10 @@ export interface CashierRecord {
   delivered: string[];
 }
 
+/** Where a cashier keeps what it started: `'memory'`, `'sqlite:///path/cashier.db'` or
+ * `'postgres://user:pass@host:port/db'` (`postgresql://` too). */
+export type StoreUrl = 'memory' | `sqlite://${string}` | `postgres://${string}` | `postgresql://${string}`;
+
 /** The cashier's health (`Cashier.stats()`). Times are Unix milliseconds. */
 export interface CashierStats {
   /** `active`: holds the store's lease (polls, acts, delivers events); `standby`: another
@@ -140,7 +144,7 @@ export interface CashierOptions {
    * cashier finishes what it started. Cashiers sharing a store take turns: one is active, the
    * others stand by and take over when its lease (`leaseTtlMs`) expires. A database server is
    * connected to on the first tick (its errors come from there). */
-  store?: string | { file: string };
+  store?: StoreUrl | { file: string };
   /** How long this cashier's claim on a shared store lasts without renewal; default
    * {@link DEFAULT_LEASE_TTL_MS}. */
   leaseTtlMs?: number;
@@ -201,7 +205,8 @@ function wrap<A>(owner: object, f: (arg: A) => unknown, keep: boolean): (arg: A)
 
 function storeUrl(store: CashierOptions['store']): string {
   if (store == null) return 'memory';
-  // A bare word is a typo more often than a file name: paths go in `{ file }`.
+  // A bare word is a typo more often than a file name: paths go in `{ file }`. Other schemes
+  // reach the core, which names the ones it knows.
   if (typeof store === 'string' && (store === 'memory' || store.includes('://'))) return store;
   if (typeof store === 'object' && typeof store.file === 'string') return store.file;
   throw new InvalidInputError(

@@ -4,7 +4,7 @@
  */
 export { verifyCallback, verifyCallbackEvent, parseCallbackForm } from './callback';
 export { Cashier } from './cashier';
-export type { Awaitable, CashierOptions, CashierRecord, CashierStats, Event, EventKind, Money, TickReport, UndeliveredEvent } from './cashier';
+export type { Awaitable, CashierOptions, CashierRecord, CashierStats, Event, EventKind, Money, StoreUrl, TickReport, UndeliveredEvent } from './cashier';
 export { Client, DEFAULT_BASE_URL, PRODUCTION_BASE_URL, SANDBOX_BASE_URL } from './client';
 export type { CallOptions, ClientOptions, ConfirmOptions, ListSpotsOptions, ListTransactionsOptions } from './client';
 export {

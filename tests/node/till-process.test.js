@@ -10,14 +10,14 @@ const { eventually } = require('./helpers');
 
 test('node till.js serves, polls Paysera and exits 0 on SIGTERM', async () => {
   const sandbox = await Sandbox.start();
-  const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scanpay-till-')), 'cashier.log');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scanpay-till-')), 'cashier.db');
   const child = spawn(process.execPath, [path.join(__dirname, 'examples', 'till.js')], {
     env: {
       ...process.env,
       PAYSERA_CLIENT_ID: sandbox.clientId,
       PAYSERA_MAC_KEY: sandbox.macKey,
       PAYSERA_BASE_URL: sandbox.baseUrl,
-      CASHIER_STORE: log,
+      CASHIER_STORE: `sqlite://${file}`,
       PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -31,7 +31,7 @@ test('node till.js serves, polls Paysera and exits 0 on SIGTERM', async () => {
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     child.kill('SIGTERM');
     await expect(exited).resolves.toEqual({ code: 0, signal: null });
-    expect(fs.existsSync(log)).toBe(true);
+    expect(fs.existsSync(file)).toBe(true);
   } finally {
     child.kill('SIGKILL');
     await sandbox.stop();

@@ -184,7 +184,7 @@ async function cashier(client: Client, sandbox: Sandbox): Promise<void> {
     onEvent: async (event) => {
       await Promise.resolve(event.id);
     },
-    store: { file: '/tmp/cashier.log' },
+    store: { file: '/tmp/cashier.db' },
   });
   const controller = new AbortController();
   const running: Promise<void> = onDisk.start({ signal: controller.signal });
@@ -203,7 +203,9 @@ void new Client({ clientId: 'a', macKey: 'b' }).getTransaction({ key: 'k' });
 void ((s: Spot) => s.placeInfo);
 // @ts-expect-error options are camelCase
 void new Client({ client_id: 'a', mac_key: 'b' });
-// @ts-expect-error a store is 'memory' or { file }
+void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { price: () => null, onEvent: () => {}, store: 'sqlite:///var/lib/shop/cashier.db' });
+void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { price: () => null, onEvent: () => {}, store: 'postgres://shop:secret@db:5432/shop' });
+// @ts-expect-error a store is 'memory', a sqlite:// or postgres:// URL, or { file }
 void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { price: () => null, onEvent: () => {}, store: 'redis' });
 // @ts-expect-error price is required
 void new Cashier(new Client({ clientId: 'a', macKey: 'b' }), { onEvent: () => {} });
