@@ -286,6 +286,25 @@ impl NativeCashier {
     fn engine(&self) -> Arc<Engine> {
         lock(&self.current).get().engine.clone()
     }
+
+    /// The engine of this process: in a forked child, a new one is built first. A database
+    /// store's connections (and SQLite's writer thread) belong to the parent, so the child opens
+    /// the store again; a memory store is the parent's copy, as the rest of the child's memory.
+    fn here<'a>(
+        &self,
+        py: Python<'_>,
+        current: &'a mut ProcessLocal<Current>,
+    ) -> PyResult<&'a Current> {
+        current.current_or(|_| {
+            let client = self.client.get().client(py)?;
+            let store = if self.store.shared() {
+                open(py, &self.store_url)?.store
+            } else {
+                self.store.clone()
+            };
+            build(py, client, &store, &self.config, self.adjust)
+        })
+    }
 }
 
 #[pymethods]
@@ -349,17 +368,7 @@ impl NativeCashier {
     fn start(&self, py: Python<'_>, forever: bool) -> PyResult<NativeRun> {
         let (rt, _) = runtime()?;
         let mut current = lock(&self.current);
-        let current = current.current_or(|_| {
-            let client = self.client.get().client(py)?;
-            // A database connection belongs to the parent's runtime: open another. A memory
-            // store is the parent's copy, as the rest of the child's memory.
-            let store = if self.store.shared() {
-                open(py, &self.store_url)?.store
-            } else {
-                self.store.clone()
-            };
-            build(py, client, &store, &self.config, self.adjust)
-        })?;
+        let current = self.here(py, &mut current)?;
         let run = current.engine.begin().map_err(|e| error(py, &e))?;
         let mailbox = Mailbox::new()
             .map_err(|e| error(py, &Error::Io(format!("cannot start the cashier: {e}"))))?;
@@ -397,7 +406,8 @@ impl NativeCashier {
     /// Verifies a callback body Paysera posted and wakes the loop for its transaction.
     fn handle_callback(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Call> {
         let body = bytes_arg(body, "body")?.into_owned();
-        let engine = self.engine();
+        // Verifying may read the store: use this process's engine (after a fork, a new one).
+        let engine = self.here(py, &mut lock(&self.current))?.engine.clone();
         Ok(Call::new(
             py,
             async move { engine.handle_callback(&body).await },

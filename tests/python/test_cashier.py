@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -566,17 +567,30 @@ def test_bad_options_are_refused_before_anything_runs(client: Client, tmp_path: 
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
-def test_a_forked_child_runs_the_cashier(sandbox: Sandbox, client: Client) -> None:
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_a_forked_child_runs_the_cashier(
+    sandbox: Sandbox, client: Client, tmp_path: pathlib.Path, store: str
+) -> None:
     spot = sandbox.create_spot(1, "t")
     sandbox.scan(spot.id)
-    c, seen = cashier(client)
+    c, seen = cashier(
+        client,
+        store="memory" if store == "memory" else f"sqlite://{tmp_path}/c.db",
+        callback_uri="http://127.0.0.1:9/paysera/callback",  # nobody listens: only journaled
+    )
     [ordered] = c.run_once().events  # the engine's connections now belong to this process
     sandbox.confirm(ordered.transaction_key or "")
+    [sent] = sandbox.wait_for_callbacks(1)
+    body = urllib.parse.urlencode({"event": sent["event"], "sign": sent["sign"]}).encode()
     pid = os.fork()
     if pid == 0:  # gunicorn --preload / Celery prefork: the child gets its own engine
         code = 1
         try:
             signal.alarm(30)
+            # The child's engine opens the store again (the parent's writer thread and
+            # connections do not exist here): the callback, which reads and writes the store
+            # when it is shared, must not hang on them.
+            assert c.handle_callback(body) is True
             report = c.run_once()
             code = 0 if kinds(report.events) == [(spot.id, "paid"), (spot.id, "spot_closed")] else 2
         except BaseException as e:  # report, never return into pytest in the child
