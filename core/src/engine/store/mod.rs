@@ -274,29 +274,51 @@ fn parse_url(url: &str) -> Result<StoreUrl, Error> {
     Ok(StoreUrl::Sqlite(url.into()))
 }
 
-/// `url` with the password of its user info replaced by `***`.
+/// `url` with the password of its user info replaced by `***`, and a `password` query
+/// parameter masked. The user info ends at the *last* `@`, so that a password holding `/`, `?`,
+/// `#` or `@` never shows; when in doubt, more is masked, never less.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
+    let (userinfo, rest) = match rest.rfind('@') {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_owned()
+    let (host, tail) = rest.split_at(end);
+    let tail = redact_query(tail);
+    match userinfo {
+        Some(info) => {
+            let masked = match info.split_once(':') {
+                Some((user, _)) => format!("{user}:***"),
+                None => info.to_owned(),
             };
-            let tail = redact_query(tail);
             format!("{scheme}://{masked}@{host}{tail}")
         }
-        None => format!("{scheme}://{authority}{}", redact_query(tail)),
+        None => format!("{scheme}://{host}{tail}"),
     }
 }
 
-/// A `password=` query parameter masked too (libpq accepts it there).
+/// `host:port` of a redacted URL, for "cannot connect to …" (5432 when no port is given).
+pub(crate) fn target(redacted: &str) -> String {
+    let rest = redacted.split_once("://").map_or(redacted, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    let host = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match host {
+        "" => "localhost:5432".to_owned(),
+        h if h
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok()) =>
+        {
+            h.to_owned()
+        }
+        h => format!("{h}:5432"),
+    }
+}
+
+/// A `password=` query parameter masked too (libpq accepts it there), whatever its case or
+/// percent-encoding.
 fn redact_query(tail: &str) -> String {
     let Some((path, query)) = tail.split_once('?') else {
         return tail.to_owned();
@@ -304,11 +326,36 @@ fn redact_query(tail: &str) -> String {
     let query: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+            Some((k, _)) if percent_decoded(k).eq_ignore_ascii_case("password") => {
+                format!("{k}=***")
+            }
             _ => pair.to_owned(),
         })
         .collect();
     format!("{path}?{}", query.join("&"))
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// [`open_store`] without waiting: the URL is checked now, memory and SQLite stores open now,

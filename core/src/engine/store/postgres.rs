@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
-use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
 use super::sqlite::{check_version, decode, encode};
@@ -97,22 +97,10 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// Where the connection goes, for errors: `host:port`, never the user or password.
+    /// Where the connection goes, for errors: `host:port` of the redacted URL, never the user
+    /// or any part of a password.
     fn target(&self) -> String {
-        let hosts: Vec<String> = self
-            .config
-            .get_hosts()
-            .iter()
-            .map(|h| match h {
-                Host::Tcp(name) => name.clone(),
-                Host::Unix(path) => path.display().to_string(),
-            })
-            .collect();
-        let port = self.config.get_ports().first().copied().unwrap_or(5432);
-        match hosts.as_slice() {
-            [] => format!("localhost:{port}"),
-            hosts => format!("{}:{port}", hosts.join(",")),
-        }
+        super::target(&self.location)
     }
 
     fn err(&self, what: &str, e: tokio_postgres::Error) -> Error {

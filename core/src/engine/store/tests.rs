@@ -317,6 +317,37 @@ fn urls_choose_the_store_and_never_show_a_password() {
         "postgres://shop:***@db.internal:5432/shop?sslmode=disable&password=***"
     );
     assert_eq!(redact("postgres://shop@db/shop"), "postgres://shop@db/shop");
+    // Passwords holding the URL's own delimiters (libraries split them differently).
+    for (url, shown) in [
+        (
+            "postgres://shop:pa/ss@db:5432/shop",
+            "postgres://shop:***@db:5432/shop",
+        ),
+        (
+            "postgres://shop:pa@ss@db/shop",
+            "postgres://shop:***@db/shop",
+        ),
+        (
+            "postgres://shop:pa?ss#x@db/shop",
+            "postgres://shop:***@db/shop",
+        ),
+        (
+            "postgres://db/shop?pass%77ord=hunter2",
+            "postgres://db/shop?pass%77ord=***",
+        ),
+        (
+            "postgres://shop:hunter2@%2Frun%2Fpostgresql/shop",
+            "postgres://shop:***@%2Frun%2Fpostgresql/shop",
+        ),
+    ] {
+        assert_eq!(redact(url), shown, "{url}");
+    }
+    assert_eq!(target(&redact("postgres://shop:pa@ss@db/shop")), "db:5432");
+    assert_eq!(
+        target("postgres://u:***@10.0.0.5:6432/shop"),
+        "10.0.0.5:6432"
+    );
+    assert_eq!(target("postgres:///shop"), "localhost:5432");
     assert_eq!(redact("sqlite:///a/b.db"), "sqlite:///a/b.db");
 }
 
