@@ -267,3 +267,56 @@ async fn without_its_database_the_cashier_stops_acting_and_resumes_when_it_retur
     looping.await.unwrap().unwrap();
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paysera_call_never_outlives_the_lease() {
+    let dir = std::env::temp_dir().join(format!("ps-replicas-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!(
+        "sqlite://{}",
+        dir.join(format!(
+            "{}.db",
+            paysera_scanpay::mac::random_alphanumeric(8)
+        ))
+        .display()
+    );
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let spot = sb.create_spot(1, "t1", PlaceInfo::default()).unwrap();
+    sb.scan(spot.id).unwrap();
+    let priced = Priced::default();
+    let engine = replica(&sb, &url, &priced, Duration::from_millis(50), None).await;
+    engine.run_once().await.unwrap();
+    let key = sb.transactions()[0].transaction_key.clone();
+    sb.confirm(&key).unwrap();
+    // Paysera takes 3 s to answer the confirm: longer than the 1 s lease. The engine gives up
+    // on the call before its lease could run out (a standby may take over then), as an
+    // unknown outcome...
+    let slow = paysera_sandbox::FaultRule::once(paysera_sandbox::FaultKind::Delay { ms: 3000 })
+        .on("PUT", "/confirm");
+    sb.inject_fault(slow).unwrap();
+    let report = engine.run_once().await.unwrap();
+    let error = report
+        .events
+        .iter()
+        .find(|e| e.kind == paysera_scanpay::engine::EventKind::Error)
+        .expect("the dropped call is reported");
+    assert!(
+        error
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("lease would have run out"),
+        "{error:?}"
+    );
+    // ...which the next tick reconciles from Paysera's state: paid once, table freed.
+    for _ in 0..40 {
+        if sb.spots()[0].status == SpotStatus::Closed {
+            break;
+        }
+        engine.run_once().await.unwrap();
+    }
+    assert_eq!(sb.spots()[0].status, SpotStatus::Closed);
+    assert_eq!(sb.transactions()[0].status, TransactionStatus::Confirmed);
+    assert_eq!(sb.transactions().len(), 1);
+    sb.shutdown().await;
+}

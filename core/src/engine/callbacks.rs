@@ -81,13 +81,14 @@ impl Engine {
                 event.event_type
             )));
         }
+        let sign = form.sign;
         {
             let mut inbox = self.inbox();
             let now = Instant::now();
             inbox
                 .seen
                 .retain(|_, at| now.duration_since(*at) < CALLBACK_REPLAY_WINDOW);
-            if inbox.seen.insert(form.sign, now).is_some() {
+            if inbox.seen.insert(sign.clone(), now).is_some() {
                 drop(inbox);
                 return Ok(refuse(&format!(
                     "{} event for transaction {key} was already handled",
@@ -96,7 +97,11 @@ impl Engine {
             }
         }
         if !here {
-            self.store.push_wake(&key).await?;
+            if let Err(e) = self.store.push_wake(&key).await {
+                // Not handed over: Paysera's retry must not be refused as a replay.
+                self.inbox().seen.remove(&sign);
+                return Err(e);
+            }
             log::info!(target: TARGET, "callback: {} event for transaction {key}, handed to the active cashier", event.event_type);
             return Ok(true);
         }

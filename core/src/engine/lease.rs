@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use super::{Acquired, Engine};
-use crate::clock::unix_now_ms;
 use crate::error::Error;
 
 const TARGET: &str = "paysera_scanpay";
@@ -30,6 +29,7 @@ impl Engine {
         if self.holding.load(Ordering::SeqCst) && !self.renewal_due() {
             return Ok(true);
         }
+        let sent = tokio::time::Instant::now();
         let acquired = match self.store.acquire(&self.lease).await {
             Ok(a) => a,
             Err(e) => {
@@ -39,7 +39,7 @@ impl Engine {
         };
         match acquired {
             Acquired::Held { until_ms, renewed } => {
-                self.lease_until.store(until_ms, Ordering::SeqCst);
+                self.held_from(sent, until_ms);
                 // Taken afresh (not extended without a break): another replica may have acted
                 // meanwhile, so read what the store holds now.
                 if !self.holding.load(Ordering::SeqCst) || !renewed {
@@ -62,21 +62,26 @@ impl Engine {
 
     /// Renews the lease when a third of it has run out (writes between ticks keep it alive).
     pub(super) async fn renew_if_due(&self) -> Result<(), Error> {
+        if !self.holding.load(Ordering::SeqCst) {
+            return Err(self.not_holding());
+        }
         if !self.renewal_due() {
             return Ok(());
         }
+        let sent = tokio::time::Instant::now();
         match self.store.acquire(&self.lease).await? {
             Acquired::Held {
                 until_ms,
                 renewed: true,
             } => {
-                self.lease_until.store(until_ms, Ordering::SeqCst);
+                self.held_from(sent, until_ms);
                 Ok(())
             }
-            // Retaken after a break: what this engine knows may be stale. Stop here; the next
-            // tick reads the store afresh.
+            // Retaken after a break: what this engine knows may be stale. Every step stops
+            // (`holding` is false: their saves and calls are refused) and the tick ends; the
+            // next one reads the store afresh.
             Acquired::Held { until_ms, .. } => {
-                self.lease_until.store(until_ms, Ordering::SeqCst);
+                self.held_from(sent, until_ms);
                 self.drop_caches();
                 Err(super::store::lease_lost(
                     &self.store.location(),
@@ -97,9 +102,37 @@ impl Engine {
     /// Whether a third of the lease has run out (by this host's clock against the store's
     /// expiry: a skew only makes renewals earlier or the next write refused, never unsafe).
     fn renewal_due(&self) -> bool {
-        let until = self.lease_until.load(Ordering::SeqCst);
-        let slack = self.lease.ttl_ms() * 2 / 3;
-        unix_now_ms() >= until - slack
+        self.lease_left()
+            .is_none_or(|left| left < self.lease.ttl.mul_f64(2.0 / 3.0))
+    }
+
+    /// How long this engine may still act on its lease, by this host's monotonic clock counted
+    /// from when the acquire was sent (so never longer than the store grants), less a tenth
+    /// for the store's answer to travel; `None` when it holds none.
+    pub(super) fn lease_left(&self) -> Option<std::time::Duration> {
+        if !self.holding.load(Ordering::SeqCst) {
+            return None;
+        }
+        let deadline = (*self
+            .lease_deadline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()))?;
+        let left = deadline
+            .checked_duration_since(tokio::time::Instant::now())?
+            .checked_sub(self.lease.ttl / 10)?;
+        (!left.is_zero()).then_some(left)
+    }
+
+    fn held_from(&self, sent: tokio::time::Instant, until_ms: i64) {
+        self.lease_until.store(until_ms, Ordering::SeqCst);
+        *self
+            .lease_deadline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(sent + self.lease.ttl);
+    }
+
+    pub(super) fn not_holding(&self) -> Error {
+        super::store::lease_lost(&self.store.location(), &self.lease.owner)
     }
 
     /// Reads records and the outbox from the store: what the previous holder left.
@@ -121,6 +154,10 @@ impl Engine {
 
     fn drop_caches(&self) {
         self.holding.store(false, Ordering::SeqCst);
+        *self
+            .lease_deadline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
         self.lock().clear();
         self.outbox().clear();
     }
@@ -169,6 +206,7 @@ impl Engine {
     /// At the end of a run: lets a standby take over now rather than when the lease expires.
     /// The caches stay (for [`Engine::records`]); they are read afresh with the next lease.
     pub(super) async fn let_go(&self) {
+        self.counters().standby_of = None;
         if self.holding.swap(false, Ordering::SeqCst)
             && let Err(e) = self.store.release(&self.lease).await
         {

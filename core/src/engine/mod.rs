@@ -69,8 +69,11 @@ pub struct Engine {
     lease: Lease,
     /// True while this engine holds the lease and its caches mirror the store.
     holding: AtomicBool,
-    /// When the lease runs out unless renewed (Unix ms, the store's clock).
+    /// When the lease runs out unless renewed (Unix ms, the store's clock; for `stats()`).
     lease_until: AtomicI64,
+    /// The same on this host's monotonic clock, from when the acquire was sent: what this
+    /// engine's own decisions use, whatever the clocks' skew.
+    lease_deadline: Mutex<Option<tokio::time::Instant>>,
     stats: Mutex<stats::Counters>,
     config: EngineConfig,
     budget: Budget,
@@ -177,6 +180,7 @@ impl Engine {
             lease: Lease::new(config.lease_ttl),
             holding: AtomicBool::new(false),
             lease_until: AtomicI64::new(0),
+            lease_deadline: Mutex::new(None),
             stats: Mutex::new(stats::Counters::default()),
             // The cashier is the retry loop: every attempt goes through its budget.
             client: client.with_retries(0),
@@ -350,8 +354,11 @@ impl Engine {
         Ok(self.report(polls_before, actions_before, events))
     }
 
+    /// Whether the tick must end after the phase in progress: a stop request during a run, or
+    /// the lease lost (what this engine knows may be stale: the next tick reads the store).
     fn cut_short(&self) -> bool {
-        self.looping.load(Ordering::SeqCst) && self.is_stopped()
+        (self.looping.load(Ordering::SeqCst) && self.is_stopped())
+            || !self.holding.load(Ordering::SeqCst)
     }
 
     fn report(&self, polls_before: u64, actions_before: u64, events: Vec<Event>) -> TickReport {
@@ -419,14 +426,36 @@ impl Engine {
         Ok(page.transactions)
     }
 
-    /// One action request through the budget.
+    /// One action request through the budget, only while this engine holds the lease, and
+    /// bounded by it: the lease is renewed first when a third of it has run out, and a request
+    /// still unanswered shortly before the lease would end is dropped as an unknown outcome
+    /// (reconciled like any lost response). So a replica that lost its lease never has a
+    /// request in flight once a standby may take over.
     async fn call<T>(
         &self,
         f: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, CallError> {
         self.budget.acquire().await;
+        if let Err(e) = self.renew_if_due().await {
+            return Err(CallError::Failed(e));
+        }
+        let Some(left) = self.lease_left() else {
+            return Err(CallError::Failed(self.not_holding()));
+        };
         self.actions.fetch_add(1, Ordering::Relaxed);
-        match self.budget.observe(f.await) {
+        let outcome = match tokio::time::timeout(left, f).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                return Err(CallError::Lost(Error::Timeout {
+                    method: "-".into(),
+                    path: "(the cashier's lease would have run out first)".into(),
+                    timeout: left,
+                    may_have_been_applied: true,
+                    retry_safe: false,
+                }));
+            }
+        };
+        match self.budget.observe(outcome) {
             Ok(v) => Ok(v),
             Err(e) if e.outcome_unknown() => Err(CallError::Lost(e)),
             Err(e) => Err(CallError::Failed(e)),
@@ -443,6 +472,7 @@ impl Engine {
     }
 
     async fn forget(&self, reference: &str) -> Result<(), Error> {
+        self.renew_if_due().await?;
         self.store.remove(&self.lease, reference).await?;
         self.lock().remove(reference);
         Ok(())

@@ -164,6 +164,11 @@ impl Engine {
             let Some(entry) = next.filter(|e| self.due(e)) else {
                 return out;
             };
+            // Only the lease holder delivers: a replica that lost it stops, and the new holder
+            // delivers from the store, in order.
+            if !self.holding.load(Ordering::SeqCst) {
+                return out;
+            }
             let delivered = self.attempt(entry, &mut out).await;
             if !delivered {
                 return out;
@@ -190,12 +195,15 @@ impl Engine {
         self.log_event(&event);
         match self.merchant.on_event(event.clone()).await {
             Ok(()) => {
-                self.outbox().retain(|e| e.event.id != event.id);
-                if let Err(e) = self.store.ack_event(&self.lease, &event.id).await {
-                    // At least once: a restart delivers it again, under the same id.
+                let acked = self.store.ack_event(&self.lease, &event.id).await;
+                out.push(event.clone());
+                if let Err(e) = acked {
+                    // At least once: it stays in the store, and whoever holds the lease next
+                    // delivers it again, under the same id, before the spot's later events.
                     log::error!(target: "paysera_scanpay", "cashier could not acknowledge event {}: {e}", event.id);
+                    return false;
                 }
-                out.push(event);
+                self.outbox().retain(|e| e.event.id != event.id);
                 true
             }
             Err(e) => {

@@ -8,16 +8,19 @@
 //!
 //! **Replicas.** Any number of cashiers may share one store (and one merchant account). One of
 //! them at a time is *active*: it holds the store's lease (`owner` and `lease_until`, taken
-//! with a compare-and-set and renewed on every tick and every write) and alone polls Paysera,
+//! with a compare-and-set and renewed when a third of it has run out) and alone polls Paysera,
 //! acts on check-ins and delivers events. The others are *standbys*: they poll only the lease,
 //! and take over when it expires (the active replica died or lost the database). Polling and the
 //! request budget are therefore those of one cashier whatever the number of replicas, as
 //! Paysera's rate limit is per client id.
 //!
 //! Every write is fenced by the lease: it succeeds only while the writer still holds it, in the
-//! same statement (Postgres) or transaction (SQLite). As the engine saves a record before each
-//! call whose outcome could be lost, a replica that lost its lease (paused past expiry, cut off
-//! from the database) cannot act on Paysera any more: its next save fails first.
+//! same statement (Postgres) or transaction (SQLite). The engine itself counts its lease down on
+//! its monotonic clock from when it asked for it: it makes a Paysera call only while it holds
+//! the lease, renews it first when a third has run out, and drops a call still unanswered just
+//! before the lease would end (an unknown outcome, reconciled like a lost response). A replica
+//! that lost its lease (paused past expiry, cut off from the database) stops its tick and acts
+//! on Paysera no more; the next holder reads the store afresh.
 //!
 //! Callbacks that reach a process whose engine is not the active one (a web worker, a standby)
 //! are verified there and handed to the active replica through the store ([`Store::push_wake`]).

@@ -30,6 +30,8 @@ const HELD: &str = "SELECT 1 FROM paysera_scanpay_lease WHERE name = 'cashier' A
                     ELSE until_ms > (extract(epoch from clock_timestamp()) * 1000)::bigint END";
 /// The advisory lock key of the fence (in [`HELD`] as a literal).
 const FENCE: i64 = 5_790_982_734_013_514;
+/// Longest wait for a connection or one operation before it counts as failed.
+const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Connections per store: concurrent check-ins' writes commit in parallel.
 pub const POOL: usize = 4;
 /// Serialises table creation between replicas starting together.
@@ -78,7 +80,7 @@ impl PostgresStore {
     /// connection's task is spawned on it).
     pub async fn connect(url: &str) -> Result<Self, Error> {
         let location = redact(url);
-        let config: Config = url.parse().map_err(|e| {
+        let mut config: Config = url.parse().map_err(|e| {
             Error::InvalidInput(format!("store {location}: not a valid Postgres URL: {e}"))
         })?;
         if config.get_ssl_mode() == SslMode::Require {
@@ -87,6 +89,11 @@ impl PostgresStore {
                  without TLS); use a local socket or a private network with sslmode=disable"
             )));
         }
+        // A cashier cut off from its database must fail its ticks, not hang in them.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(OPERATION_TIMEOUT);
+        }
+        config.keepalives_idle(std::time::Duration::from_secs(10));
         let store = Self {
             config,
             location,
@@ -264,7 +271,19 @@ impl PostgresStore {
         Fut: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
     {
         let (i, conn) = self.conn().await?;
-        let result = f(conn.clone()).await;
+        let Ok(result) = tokio::time::timeout(OPERATION_TIMEOUT, f(conn.clone())).await else {
+            // The server stopped answering: this connection is dropped, the next call opens
+            // another.
+            let mut slot = self.conns[i].lock().await;
+            if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, &conn)) {
+                *slot = None;
+            }
+            return Err(Error::Store(format!(
+                "store {}: cannot {what}: no answer within {} s",
+                self.location,
+                OPERATION_TIMEOUT.as_secs()
+            )));
+        };
         if result.is_err() && conn.client.is_closed() {
             let mut slot = self.conns[i].lock().await;
             if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, &conn)) {
