@@ -206,7 +206,6 @@ impl Engine {
     /// At the end of a run: lets a standby take over now rather than when the lease expires.
     /// The caches stay (for [`Engine::records`]); they are read afresh with the next lease.
     pub(super) async fn let_go(&self) {
-        self.counters().standby_of = None;
         if self.holding.swap(false, Ordering::SeqCst)
             && let Err(e) = self.store.release(&self.lease).await
         {

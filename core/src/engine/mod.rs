@@ -274,6 +274,8 @@ impl Engine {
             }
         }
         self.let_go().await;
+        // Stopped: neither active nor standing by (a `run_once` keeps what it found).
+        self.counters().standby_of = None;
         self.stop.store(false, Ordering::SeqCst);
         self.looping.store(false, Ordering::SeqCst);
     }
