@@ -67,17 +67,23 @@ where
     F: Future<Output = std::result::Result<T, paysera_scanpay::Error>> + Send + 'static,
 {
     let cancel = cancel.map(|c| c.tx.subscribe());
-    env.spawn_future(async move {
-        let out = match cancel {
-            None => fut.await,
-            Some(mut rx) => tokio::select! {
-                out = fut => out,
-                // A dropped token (garbage-collected with its signal) never cancels.
-                Ok(_) = rx.wait_for(|cancelled| *cancelled) => return Err(error::aborted()),
-            },
-        };
-        convert::to_js(&out.map_err(error::core)?)
-    })
+    env.spawn_future(async move { convert::to_js(&cancellable(cancel, fut).await?) })
+}
+
+/// `fut`'s outcome, or `aborted` once the token fires; a dropped token (garbage-collected with
+/// its signal) never cancels.
+async fn cancellable<T, F>(cancel: Option<watch::Receiver<bool>>, fut: F) -> Result<T>
+where
+    F: Future<Output = std::result::Result<T, paysera_scanpay::Error>>,
+{
+    let out = match cancel {
+        None => fut.await,
+        Some(mut rx) => tokio::select! {
+            out = fut => out,
+            Ok(_) = rx.wait_for(|cancelled| *cancelled) => return Err(error::aborted()),
+        },
+    };
+    out.map_err(error::core)
 }
 
 /// [`spawn`] for the client's calls: the value crosses as JSON text, parsed on the JavaScript
@@ -93,15 +99,7 @@ where
 {
     let cancel = cancel.map(|c| c.tx.subscribe());
     completion::spawn(env, async move {
-        let out = match cancel {
-            None => fut.await,
-            Some(mut rx) => tokio::select! {
-                out = fut => out,
-                // A dropped token (garbage-collected with its signal) never cancels.
-                Ok(_) = rx.wait_for(|cancelled| *cancelled) => return Err(error::aborted()),
-            },
-        };
-        convert::to_json(&out.map_err(error::core)?)
+        convert::to_json(&cancellable(cancel, fut).await?)
     })
 }
 

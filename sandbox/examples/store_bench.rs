@@ -15,6 +15,10 @@
 //! Needs `PAYSERA_TEST_POSTGRES_URL` (and `PAYSERA_TEST_POSTGRES_ADMIN`) from
 //! `scripts/with-postgres.sh`. Rounds: `STORE_ROUNDS` (default 3), medians reported.
 
+// The integration tests' helpers (here: databases of their own on the test server).
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,23 +40,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// A database of its own on the server `scripts/with-postgres.sh` started.
 async fn fresh_postgres(tag: &str) -> String {
-    let url = std::env::var("PAYSERA_TEST_POSTGRES_URL")
-        .expect("run under scripts/with-postgres.sh (PAYSERA_TEST_POSTGRES_URL)");
-    let admin = std::env::var("PAYSERA_TEST_POSTGRES_ADMIN").unwrap_or_else(|_| url.clone());
-    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+    common::fresh_postgres(&format!("bench_{tag}"))
         .await
-        .unwrap();
-    tokio::spawn(conn);
-    let name = format!(
-        "bench_{tag}_{}",
-        paysera_scanpay::mac::random_alphanumeric(6).to_lowercase()
-    );
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    format!("{}/{name}", url.rsplit_once('/').unwrap().0)
+        .expect("run under scripts/with-postgres.sh (PAYSERA_TEST_POSTGRES_URL)")
 }
 
 fn sqlite_url(tag: &str) -> String {

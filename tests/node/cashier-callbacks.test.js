@@ -5,10 +5,7 @@ const http = require('node:http');
 
 const { Cashier } = require('paysera-scanpay');
 const { Sandbox } = require('paysera-scanpay/testing');
-const { eventually } = require('./helpers');
-
-// Nobody listens here: callbacks sent to it are lost (the sandbox still journals them).
-const LOST = 'http://127.0.0.1:9/paysera/callback';
+const { LOST, eventually } = require('./helpers');
 
 let sandbox;
 let client;

@@ -7,11 +7,7 @@ const express = require('express');
 const { Cashier, InvalidInputError } = require('paysera-scanpay');
 const { payseraCallback, DEFAULT_CALLBACK_BODY_LIMIT } = require('paysera-scanpay/express');
 const { Sandbox } = require('paysera-scanpay/testing');
-const { eventually, orderedTickDone } = require('./helpers');
-
-// Nobody listens here: callbacks sent to it are lost (the sandbox still journals them).
-const LOST = 'http://127.0.0.1:9/paysera/callback';
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const { LOST, FORM, eventually, form, orderedTickDone, post } = require('./helpers');
 
 let sandbox;
 let client;
@@ -27,8 +23,6 @@ afterEach(async () => {
 afterAll(() => sandbox.stop());
 beforeEach(() => sandbox.reset());
 
-const form = (event, sign) => new URLSearchParams({ event, sign }).toString();
-const post = (url, body, headers = FORM) => fetch(url, { method: 'POST', headers, body });
 const ordered = (c) => c.records().some((r) => r.stage === 'ordered');
 const price = () => [{ description: 'Dinner', price: 1250, currency: 'EUR' }];
 

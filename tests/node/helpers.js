@@ -39,4 +39,12 @@ function orderedTickDone(sandbox) {
   return order >= 0 && requests.slice(order).some((r) => r.method === 'GET' && r.path.includes('/transactions?'));
 }
 
-module.exports = { callbackReceiver, eventually, orderedTickDone };
+// Nobody listens here: callbacks sent to it are lost (the sandbox still journals them).
+const LOST = 'http://127.0.0.1:9/paysera/callback';
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+/** A callback's raw form body, as Paysera posts it. */
+const form = (event, sign) => new URLSearchParams({ event, sign }).toString();
+/** POSTs `body` (a form by default) to `url`. */
+const post = (url, body, headers = FORM) => fetch(url, { method: 'POST', headers, body });
+
+module.exports = { LOST, FORM, callbackReceiver, eventually, form, orderedTickDone, post };
