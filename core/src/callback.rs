@@ -12,7 +12,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use std::sync::Arc;
 
-use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey};
+use ring::signature::{
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
+};
 use rsa::pkcs1::{DecodeRsaPublicKey, EncodeRsaPublicKey};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
 use rsa::traits::PublicKeyParts;
@@ -232,10 +234,8 @@ mod tests {
             .to_public_key()
             .to_pkcs1_pem(LineEnding::LF)
             .unwrap();
-        let signer = CallbackSigner::from_pkcs8_pem(
-            &private.to_pkcs8_pem(LineEnding::LF).unwrap(),
-        )
-        .unwrap();
+        let signer =
+            CallbackSigner::from_pkcs8_pem(&private.to_pkcs8_pem(LineEnding::LF).unwrap()).unwrap();
         assert!(verify_callback(b"x", &signer.sign(b"x"), &pem).unwrap());
     }
 
@@ -276,7 +276,10 @@ dbEM7S7MF5ostyo3FwIDAQAB
         let signer = CallbackSigner::from_pkcs8_pem(&pem).unwrap();
         assert_eq!(signer.sign(event), BASE64.encode(reference.to_bytes()));
         assert_eq!(signer.sign(event), signer.sign(event));
-        assert_eq!(format!("{signer:?}"), "CallbackSigner(<private key redacted>)");
+        assert_eq!(
+            format!("{signer:?}"),
+            "CallbackSigner(<private key redacted>)"
+        );
     }
 
     #[test]

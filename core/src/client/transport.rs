@@ -221,14 +221,25 @@ impl Client {
     }
 }
 
-/// No body, only whitespace, `{}` or `[]`.
+/// No body, only whitespace, `{}` or `[]` (JSON whitespace allowed around and inside). Looks at
+/// the bytes only: a resource in the answer is parsed once, by its decoder, not here as well.
 fn is_empty_answer(body: &[u8]) -> bool {
-    body.trim_ascii().is_empty()
-        || serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| match v {
-            serde_json::Value::Object(m) => m.is_empty(),
-            serde_json::Value::Array(a) => a.is_empty(),
-            _ => false,
-        })
+    if body.trim_ascii().is_empty() {
+        return true;
+    }
+    let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let start = body
+        .iter()
+        .position(|b| !json_space(b))
+        .unwrap_or(body.len());
+    let end = body
+        .iter()
+        .rposition(|b| !json_space(b))
+        .map_or(start, |i| i + 1);
+    match &body[start..end] {
+        [b'{', inner @ .., b'}'] | [b'[', inner @ .., b']'] => inner.iter().all(json_space),
+        _ => false,
+    }
 }
 
 pub(super) fn decode<T: DeserializeOwned>(
@@ -244,4 +255,28 @@ pub(super) fn decode<T: DeserializeOwned>(
         snippet: snippet(&resp.body),
         correlation_id: resp.correlation_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_empty_answer;
+
+    #[test]
+    fn empty_answers_are_recognised_without_parsing_resources() {
+        for empty in ["", "  \n", "{}", "[]", " { \n } ", "[\t]\r\n"] {
+            assert!(is_empty_answer(empty.as_bytes()), "{empty:?}");
+        }
+        for full in [
+            r#"{"status":"confirmed"}"#,
+            "[1]",
+            "{",
+            "}",
+            "{]",
+            "null",
+            "\u{c}{}",
+            "{}{}",
+        ] {
+            assert!(!is_empty_answer(full.as_bytes()), "{full:?}");
+        }
+    }
 }
