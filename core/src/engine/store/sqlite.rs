@@ -4,8 +4,9 @@
 //!
 //! Writes go to one writer thread per store, which commits whatever has queued up meanwhile in
 //! one transaction (group commit): one `fsync` for many concurrent writes, each still answered
-//! only once its commit is durable. Reads use their own connection (WAL lets them run beside
-//! the writer).
+//! only once its commit is durable. Each write runs in a savepoint of its own, so one that fails
+//! halfway leaves nothing behind in the batch. Reads use their own connection (WAL lets them run
+//! beside the writer).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
@@ -206,9 +207,10 @@ impl SqliteStore {
         let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, Error>>();
         let slot = Arc::new(Mutex::new(Some(reply)));
         let on_fail = slot.clone();
+        let path = self.path.clone();
         let job = Job {
             run: Box::new(move |tx| {
-                let out = write(tx);
+                let out = in_savepoint(tx, &path, write);
                 Box::new(move |committed: Result<(), Error>| {
                     let result = out.and_then(|v| committed.map(|()| v));
                     if let Some(reply) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
@@ -492,6 +494,27 @@ fn annotate(e: Error, store: &str, what: &str) -> Error {
     }
 }
 
+/// Runs one job of a batch inside a savepoint of the batch's transaction: a job that fails
+/// halfway (its second statement, say) leaves nothing behind when the batch commits the others.
+fn in_savepoint<T>(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+    write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    tx.execute_batch("SAVEPOINT job")
+        .map_err(|e| fail(path, "start a savepoint", e))?;
+    let out = write(tx);
+    let end = if out.is_ok() {
+        "RELEASE job"
+    } else {
+        "ROLLBACK TO job; RELEASE job"
+    };
+    let ended = tx
+        .execute_batch(end)
+        .map_err(|e| fail(path, "end a savepoint", e));
+    out.and_then(|v| ended.map(|()| v))
+}
+
 fn fail(path: &Path, what: &str, e: rusqlite::Error) -> Error {
     Error::Store(format!(
         "store sqlite://{}: cannot {what}: {e}",
@@ -581,4 +604,59 @@ fn import_log(path: &Path) -> Result<(), Error> {
         imported.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(store: &SqliteStore) -> i64 {
+        store
+            .lock()
+            .query_row(
+                "SELECT count(*) FROM paysera_scanpay_meta WHERE key LIKE 'test-%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_job_failing_halfway_leaves_nothing_in_the_batch_it_shared() {
+        let dir = super::super::tests::temp_dir("savepoint");
+        let store = Arc::new(SqliteStore::open(dir.join("cashier.db")).unwrap());
+        // Queue a failing job and a good one together so that they share one batch (and one
+        // commit) whenever the writer finds both queued; either way neither may leave half.
+        let bad = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .write("test", |tx| {
+                        tx.execute(
+                            "INSERT INTO paysera_scanpay_meta (key, value) VALUES ('test-half', 'x')",
+                            [],
+                        )
+                        .map_err(|e| Error::Store(e.to_string()))?;
+                        Err::<(), _>(Error::Store("the second statement failed".into()))
+                    })
+                    .await
+            })
+        };
+        let good = store.write("test", |tx| {
+            tx.execute(
+                "INSERT INTO paysera_scanpay_meta (key, value) VALUES ('test-whole', 'y')",
+                [],
+            )
+            .map(drop)
+            .map_err(|e| Error::Store(e.to_string()))
+        });
+        good.await.unwrap();
+        let err = bad.await.unwrap().unwrap_err();
+        assert!(
+            err.to_string().contains("the second statement failed"),
+            "{err}"
+        );
+        assert_eq!(count(&store), 1, "only the good job's row is committed");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -212,7 +212,7 @@ async fn memory_store_conforms() {
     .await;
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
+pub(super) fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "ps-store-{name}-{}-{}",
         std::process::id(),
