@@ -79,9 +79,26 @@ struct Shared {
     signer: MacSigner,
     base_url: String,
     clock_offset: Arc<AtomicI64>,
-    /// Paysera's callback key and when it was fetched; the lock also makes concurrent first
-    /// callbacks share one fetch.
-    public_key: tokio::sync::Mutex<Option<(String, std::time::Instant)>>,
+    /// Paysera's callback key, parsed, and when it was fetched; the lock also makes concurrent
+    /// first callbacks share one fetch.
+    public_key: tokio::sync::Mutex<Option<Arc<CallbackKey>>>,
+}
+
+/// The callback key as fetched (PEM), parsed once for every callback it verifies.
+struct CallbackKey {
+    pem: String,
+    verifier: crate::callback::CallbackVerifier,
+    fetched: std::time::Instant,
+}
+
+impl CallbackKey {
+    fn new((pem, verifier): (String, crate::callback::CallbackVerifier)) -> Arc<Self> {
+        Arc::new(Self {
+            pem,
+            verifier,
+            fetched: std::time::Instant::now(),
+        })
+    }
 }
 
 /// An async Paysera Wallet API client. Cheap to clone: clones share one connection pool.
@@ -407,32 +424,38 @@ impl Client {
     /// `GET /publickey`: the PEM key that signs callbacks. Fetched once per client, then cached
     /// (see [`Self::verify_callback`] for when it is fetched again).
     pub async fn get_public_key(&self) -> Result<String, Error> {
+        Ok(self.callback_key().await?.pem.clone())
+    }
+
+    /// The cached callback key, fetched (and parsed) on first use.
+    async fn callback_key(&self) -> Result<Arc<CallbackKey>, Error> {
         let mut cached = self.shared.public_key.lock().await;
-        if let Some((pem, _)) = cached.as_ref() {
-            return Ok(pem.clone());
+        if let Some(key) = cached.as_ref() {
+            return Ok(Arc::clone(key));
         }
-        let pem = self.fetch_public_key().await?;
-        *cached = Some((pem.clone(), std::time::Instant::now()));
-        Ok(pem)
+        let key = CallbackKey::new(self.fetch_public_key().await?);
+        *cached = Some(key.clone());
+        Ok(key)
     }
 
     /// Fetches the key again when the cached one is older than
     /// [`crate::defaults::PUBLIC_KEY_REFRESH_INTERVAL`]; `Some` only when the key changed. The
     /// floor keeps forged callbacks from turning into a stream of `/publickey` requests.
-    async fn refresh_public_key(&self) -> Result<Option<String>, Error> {
+    async fn refresh_public_key(&self) -> Result<Option<Arc<CallbackKey>>, Error> {
         let mut cached = self.shared.public_key.lock().await;
-        if let Some((_, at)) = cached.as_ref()
-            && at.elapsed() < crate::defaults::PUBLIC_KEY_REFRESH_INTERVAL
+        if let Some(key) = cached.as_ref()
+            && key.fetched.elapsed() < crate::defaults::PUBLIC_KEY_REFRESH_INTERVAL
         {
             return Ok(None);
         }
-        let pem = self.fetch_public_key().await?;
-        let changed = cached.as_ref().is_none_or(|(old, _)| *old != pem);
-        *cached = Some((pem.clone(), std::time::Instant::now()));
-        Ok(changed.then_some(pem))
+        let key = CallbackKey::new(self.fetch_public_key().await?);
+        let changed = cached.as_ref().is_none_or(|old| old.pem != key.pem);
+        *cached = Some(key.clone());
+        Ok(changed.then_some(key))
     }
 
-    async fn fetch_public_key(&self) -> Result<String, Error> {
+    /// `GET /publickey`, parsed now so that a bad key fails here, not at the first callback.
+    async fn fetch_public_key(&self) -> Result<(String, crate::callback::CallbackVerifier), Error> {
         let resp = self
             .call(Call {
                 method: Method::GET,
@@ -449,30 +472,29 @@ impl Client {
             snippet: String::new(),
             correlation_id: resp.correlation_id.clone(),
         })?;
-        // Parse now so a bad key fails here, not at the first callback.
-        crate::callback::CallbackVerifier::from_pem(&pem).map_err(|e| Error::Decode {
-            method: "GET".into(),
-            path: "/publickey".into(),
-            status: resp.status,
-            message: e.to_string(),
-            snippet: snippet(pem.as_bytes()),
-            correlation_id: resp.correlation_id.clone(),
-        })?;
-        Ok(pem)
+        let verifier =
+            crate::callback::CallbackVerifier::from_pem(&pem).map_err(|e| Error::Decode {
+                method: "GET".into(),
+                path: "/publickey".into(),
+                status: resp.status,
+                message: e.to_string(),
+                snippet: snippet(pem.as_bytes()),
+                correlation_id: resp.correlation_id.clone(),
+            })?;
+        Ok((pem, verifier))
     }
 
-    /// Verifies a callback with Paysera's public key (fetched and cached by
+    /// Verifies a callback with Paysera's public key (fetched, parsed and cached by
     /// [`Self::get_public_key`]). When the signature does not match, the key is fetched once
     /// more (Paysera may have rotated it) and the callback checked again with the new key.
     pub async fn verify_callback(&self, event: &[u8], sign: &str) -> Result<bool, Error> {
-        let pem = self.get_public_key().await?;
-        if crate::callback::verify_callback(event, sign, &pem)? {
+        if self.callback_key().await?.verifier.verify(event, sign) {
             return Ok(true);
         }
-        match self.refresh_public_key().await? {
-            Some(pem) => crate::callback::verify_callback(event, sign, &pem),
-            None => Ok(false),
-        }
+        Ok(self
+            .refresh_public_key()
+            .await?
+            .is_some_and(|key| key.verifier.verify(event, sign)))
     }
 }
 

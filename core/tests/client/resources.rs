@@ -79,6 +79,27 @@ async fn public_key_is_fetched_once_and_validated() {
 }
 
 #[tokio::test]
+async fn callbacks_are_verified_with_the_key_fetched_and_parsed_once() {
+    let pem = include_str!("../data/test_public_key.pem");
+    let signer = paysera_scanpay::callback::CallbackSigner::from_pkcs8_pem(include_str!(
+        "../data/test_private_key.pem"
+    ))
+    .unwrap();
+    let mock = Mock::start(vec![reply(200, pem)]).await;
+    let client = mock.client(0);
+    let event = br#"{"type":"reserved","object":"transaction","data":{"transaction_key":"K"}}"#;
+    let sign = signer.sign(event);
+    for _ in 0..3 {
+        assert!(client.verify_callback(event, &sign).await.unwrap());
+    }
+    // A forgery just after the fetch is refused without asking for the key again (the refresh
+    // floor keeps forged callbacks from becoming requests).
+    let forged = br#"{"type":"reserved","object":"transaction","data":{"transaction_key":"X"}}"#;
+    assert!(!client.verify_callback(forged, &sign).await.unwrap());
+    assert_eq!(mock.seen().len(), 1, "one /publickey request in all");
+}
+
+#[tokio::test]
 async fn no_secret_in_debug_or_errors() {
     let mock = Mock::start(vec![
         reply(401, r#"{"error":"unauthorized"}"#),
