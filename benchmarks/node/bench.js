@@ -88,15 +88,62 @@ function roundTripExe() {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// p50 in µs of `calls` sequential awaits of `fn`, after 100 untimed ones (a warm connection).
+async function p50(fn, calls) {
+  for (let i = 0; i < 100; i++) await fn();
+  const times = [];
+  for (let i = 0; i < calls; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t) / 1e3);
+  }
+  return median(times);
+}
+
+// The same signed `GET /spot/{id}` with Node's own HTTP stacks and the node:crypto signer: what
+// any JavaScript client pays on this event loop. `node:http` with one kept-alive socket, and
+// `fetch` (undici). Both parse the JSON and check the status.
+function nodeHttpGet(url) {
+  const http = require('node:http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  return () =>
+    new Promise((resolve, reject) => {
+      const headers = { authorization: nodeAuthorization('GET', url, ''), accept: 'application/json' };
+      const req = http.get(url, { agent, headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`node:http: HTTP ${res.statusCode}`));
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+}
+function fetchGet(url) {
+  return async () => {
+    const res = await fetch(url, { headers: { authorization: nodeAuthorization('GET', url, ''), accept: 'application/json' } });
+    if (res.status !== 200) throw new Error(`fetch: HTTP ${res.status}`);
+    return res.json();
+  };
+}
+
 async function vsRust({ calls = 2000, rounds = 9 } = {}) {
   const sandbox = await Sandbox.start();
   const rust = [];
   const handoff = [];
   const node = [];
+  const plainHttp = [];
+  const plainFetch = [];
   try {
     const spot = sandbox.createSpot(1, 'bench-vs-rust', { title: 'Bench' });
     const client = sandbox.client({ retries: 0 });
     const exe = roundTripExe();
+    if (sandbox.clientId !== CLIENT_ID || sandbox.macKey !== MAC_KEY) throw new Error('the node:crypto signer needs the sandbox credentials');
+    const url = `${sandbox.baseUrl}/rest/v1/spot/${spot.id}`;
+    const viaHttp = nodeHttpGet(url);
+    const viaFetch = fetchGet(url);
     for (let r = 0; r < rounds; r++) {
       // The child talks to this process's sandbox, which runs on the core's threads, so blocking
       // the event loop meanwhile is fine.
@@ -104,14 +151,9 @@ async function vsRust({ calls = 2000, rounds = 9 } = {}) {
       const measured = JSON.parse(out.toString());
       rust.push(measured.p50_us);
       handoff.push(measured.handoff_p50_us);
-      for (let i = 0; i < 100; i++) await client.getSpot(spot.id); // a warm connection, as the Rust side
-      const times = [];
-      for (let i = 0; i < calls; i++) {
-        const t = process.hrtime.bigint();
-        await client.getSpot(spot.id);
-        times.push(Number(process.hrtime.bigint() - t) / 1e3);
-      }
-      node.push(median(times));
+      node.push(await p50(() => client.getSpot(spot.id), calls));
+      plainHttp.push(await p50(viaHttp, calls));
+      plainFetch.push(await p50(viaFetch, calls));
     }
   } finally {
     await sandbox.stop();
@@ -131,6 +173,15 @@ async function vsRust({ calls = 2000, rounds = 9 } = {}) {
   console.log(
     `| diagnostic: the Rust call handed from a plain thread to the runtime, result over a channel (no JavaScript) | ${median(handoff).toFixed(0)} µs | | ${handoffRatio.toFixed(2)}× | |`,
   );
+  for (const [name, xs] of [
+    ['`node:http` (one kept-alive socket) + the node:crypto signer + `JSON.parse`', plainHttp],
+    ['`fetch` (undici) + the node:crypto signer + `res.json()`', plainFetch],
+  ]) {
+    const rs = xs.map((x, i) => x / rust[i]).sort((a, b) => a - b);
+    console.log(
+      `| diagnostic: the same signed request from JavaScript, ${name} | ${median(rust).toFixed(0)} µs | ${median(xs).toFixed(0)} µs | ${median(rs).toFixed(2)}× (${rs[0].toFixed(2)}–${rs[rs.length - 1].toFixed(2)}) | |`,
+    );
+  }
 }
 
 async function main() {
@@ -186,11 +237,7 @@ async function main() {
     const client = sandbox.client({ retries: 0 });
     const path = `/rest/v1/spot/${spot.id}`;
     const url = `${sandbox.baseUrl}${path}`;
-    const viaFetch = async () => {
-      const res = await fetch(url, { headers: { authorization: nodeAuthorization('GET', url), accept: 'application/json' } });
-      if (res.status !== 200) throw new Error(`fetch: HTTP ${res.status}`);
-      return res.json();
-    };
+    const viaFetch = fetchGet(url);
     const viaClient = () => client.getSpot(spot.id);
     // Both must agree on what they read.
     if (JSON.stringify(await viaFetch()) !== JSON.stringify(await viaClient())) throw new Error('responses differ');
