@@ -2,7 +2,7 @@
 //! names (pythonize), and core errors → the exception classes of `paysera_scanpay.errors`.
 
 use paysera_scanpay::Error;
-use paysera_scanpay::engine::{Event, Record, TickReport};
+use paysera_scanpay::engine::{EngineStats, Event, Record, TickReport};
 use paysera_scanpay::error::{ErrorInfo, ErrorKind};
 use paysera_scanpay::models::{
     Allowance, AllowanceLimit, CallbackEvent, CheckIn, Item, Metadata, Money, Order, Payment,
@@ -91,5 +91,6 @@ pub fn normalize(py: Python<'_>, kind: &str, data: &Bound<'_, PyAny>) -> PyResul
         "TransactionList" => TransactionList, "Metadata" => Metadata,
         "CallbackEvent" => CallbackEvent, "TransactionRequest" => TransactionRequest,
         "Money" => Money, "Event" => Event, "TickReport" => TickReport, "CashierRecord" => Record,
+        "CashierStats" => EngineStats,
     }
 }

@@ -26,7 +26,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::defaults;
-use crate::engine::{Event, EventKind, Record, TickReport, UndeliveredEvent};
+use crate::engine::{EngineStats, Event, EventKind, Record, Role, TickReport, UndeliveredEvent};
 use crate::models::{
     Allowance, AllowanceLimit, AllowanceStatus, CallbackEvent, CallbackUri, CheckIn, DecimalAmount,
     Item, Metadata, Money, Order, OrderStatus, Payment, PaymentStatus, PlaceInfo, Reserve, Spot,
@@ -41,12 +41,13 @@ mod tests;
 use enums::enums;
 
 /// Version of the schema's own layout (not of the library): bumped when its shape changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The schema as JSON: `{"version", "constants", "enums", "types"}`.
 ///
 /// `types.<Name>` is `{"rust", "additional_fields", "fields": [{"name", "type", "presence"}]}`
-/// where `type` is `{"kind": "integer" | "string" | "boolean" | "any"}`, `{"kind": "string",
+/// where `type` is `{"kind": "integer" | "number" | "string" | "boolean" | "any"}` (`number`:
+/// any JSON number, `integer`: a whole one), `{"kind": "string",
 /// "format": "decimal"}`, `{"kind": "array", "items"}`, `{"kind": "map", "values"}`,
 /// `{"kind": "ref", "name"}` (another type), `{"kind": "enum", "name"}` or `{"kind": "union",
 /// "of"}` (with `{"kind": "literal", "value"}` members). `enums.<Name>` is `{"rust", "open",
@@ -191,7 +192,8 @@ macro_rules! wire_kind {
     };
 }
 
-wire_kind!("integer": u64, u32, i64);
+wire_kind!("integer": u64, u32, i64, usize);
+wire_kind!("number": f64);
 wire_kind!("string": String);
 wire_kind!("boolean": bool);
 wire_kind!("any": Value);
@@ -241,7 +243,7 @@ wire_named!("enum":
     SpotStatus => "SpotStatus", OrderStatus => "OrderStatus",
     TransactionStatus => "TransactionStatus", TransactionType => "TransactionType",
     PaymentStatus => "PaymentStatus", AllowanceStatus => "AllowanceStatus",
-    EventKind => "EventKind",
+    EventKind => "EventKind", Role => "Role",
 );
 wire_named!("ref":
     PlaceInfo => "PlaceInfo", CheckIn => "CheckIn", Order => "Order", Spot => "Spot",
@@ -500,6 +502,26 @@ fn types() -> Vec<TypeSpec> {
                 polling_requests: required,
                 action_requests: required,
                 events: required,
+            }
+        ),
+        model!(
+            "CashierStats",
+            EngineStats {
+                role: required,
+                owner: required,
+                store: required,
+                active_owner: nullable,
+                lease_until_ms: nullable,
+                running: required,
+                last_tick_at_ms: nullable,
+                ticks: required,
+                consecutive_errors: required,
+                last_error: nullable,
+                open_records: required,
+                oldest_record_age_s: nullable,
+                undelivered_events: required,
+                budget_tokens: nullable,
+                paused_until_ms: nullable,
             }
         ),
     ];

@@ -24,6 +24,7 @@ PY_TYPES: Dict[str, type] = {
     "TickReport": cashier.TickReport,
     "CashierRecord": cashier.CashierRecord,
     "UndeliveredEvent": cashier.UndeliveredEvent,
+    "CashierStats": cashier.CashierStats,
 }
 #: Schema types with no class in Python, and why.
 NOT_IN_PYTHON = {
@@ -35,7 +36,7 @@ PY_ENUMS: Dict[str, type] = {
     "EventKind": cashier.EventKind,
 }
 #: Enums Python gives as plain strings (checked by value where they appear).
-PLAIN_STRING_ENUMS = {"Stage", "Outcome", "QrKind"}
+PLAIN_STRING_ENUMS = {"Stage", "Outcome", "QrKind", "Role"}
 
 
 def describe_schema(ty: Dict[str, Any]) -> Any:
@@ -64,7 +65,7 @@ def describe_python(hint: Any) -> Any:
         return ("array", describe_python(args[0]))
     if origin in (dict, Dict):
         return "map"
-    simple = {int: "integer", str: "string", bool: "boolean"}
+    simple = {int: "integer", float: "number", str: "string", bool: "boolean"}
     if hint in simple:
         return simple[hint]
     if isinstance(hint, type) and issubclass(hint, WireEnum):

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::EnumSpec;
-use crate::engine::{EventKind, Outcome, Stage};
+use crate::engine::{EventKind, Outcome, Role, Stage};
 use crate::models::{
     AllowanceStatus, OrderStatus, PaymentStatus, SpotStatus, TransactionStatus, TransactionType,
 };
@@ -53,7 +53,13 @@ fn closed<T: serde::Serialize + serde::de::DeserializeOwned>(
 /// Matches every variant of the closed enums listed by hand below: a new variant fails to compile
 /// here until its wire value is listed.
 #[allow(dead_code)]
-fn closed_enums_are_listed(kind: EventKind, outcome: Outcome, stage: Stage, qr: QrKind) {
+fn closed_enums_are_listed(
+    kind: EventKind,
+    outcome: Outcome,
+    stage: Stage,
+    qr: QrKind,
+    role: Role,
+) {
     use EventKind as K;
     match kind {
         K::OrderCreated
@@ -78,6 +84,9 @@ fn closed_enums_are_listed(kind: EventKind, outcome: Outcome, stage: Stage, qr: 
     }
     match qr {
         QrKind::Transaction | QrKind::Spot | QrKind::Wallet | QrKind::AppLink => {}
+    }
+    match role {
+        Role::Active | Role::Standby | Role::Idle => {}
     }
 }
 
@@ -120,6 +129,11 @@ pub(super) fn enums() -> Vec<EnumSpec> {
             "Outcome",
             "paysera_scanpay::engine::Outcome",
             vec!["paid", "rejected", "expired", "failed"],
+        ),
+        closed::<Role>(
+            "Role",
+            "paysera_scanpay::engine::Role",
+            vec!["active", "standby", "idle"],
         ),
         EnumSpec {
             name: "Stage",

@@ -38,6 +38,7 @@ impl Registry {
         let name = || ty["name"].as_str().unwrap();
         match ty["kind"].as_str().unwrap() {
             "integer" => json!(7),
+            "number" => json!(2.5),
             "string" if ty["format"] == "decimal" => json!("12.34"),
             "string" => json!("s"),
             "boolean" => json!(true),
