@@ -42,6 +42,8 @@ struct Statements {
     acquire: Statement,
     holder: Statement,
     release: Statement,
+    /// `release` of one granted lease only (`until_ms` no later than the one given).
+    release_granted: Statement,
     load: Statement,
     save: Statement,
     remove: Statement,
@@ -65,6 +67,9 @@ pub struct PostgresStore {
     location: String,
     conns: Vec<Mutex<Option<Arc<Conn>>>>,
     next: std::sync::atomic::AtomicUsize,
+    /// The expiry last granted to each owner (by a take-over or a renewal): `release_now`
+    /// deletes only that lease, so its late arrival cannot end one the owner took again since.
+    granted: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -99,9 +104,57 @@ impl PostgresStore {
             location,
             conns: (0..POOL).map(|_| Mutex::new(None)).collect(),
             next: std::sync::atomic::AtomicUsize::new(0),
+            granted: std::sync::Mutex::default(),
         };
         store.conn_at(0).await?;
         Ok(store)
+    }
+
+    /// Renews the lease, or takes it over when it is free or expired.
+    async fn take(&self, lease: &Lease) -> Result<Acquired, Error> {
+        let ttl = lease.ttl_ms();
+        let owner = lease.owner.as_str();
+        self.run("take the lease", |c| async move {
+            if let Some(row) = c.client.query_opt(&c.s.renew, &[&owner, &ttl]).await? {
+                return Ok(Acquired::Held {
+                    until_ms: row.get(0),
+                    renewed: true,
+                });
+            }
+            // Held by another and live: busy, without touching the fence (a standby asks every
+            // tick, and the fence's exclusive lock would stall the holder's writes).
+            if let Some(row) = c.client.query_opt(&c.s.holder, &[]).await?
+                && row.get::<_, bool>(2)
+            {
+                return Ok(Acquired::Busy {
+                    owner: row.get(0),
+                    until_ms: row.get(1),
+                });
+            }
+            // Free or expired: take it over, once in-flight fenced writes have committed.
+            if let Some(row) = c.client.query_opt(&c.s.acquire, &[&owner, &ttl]).await? {
+                return Ok(Acquired::Held {
+                    until_ms: row.get(0),
+                    renewed: false,
+                });
+            }
+            Ok(match c.client.query_opt(&c.s.holder, &[]).await? {
+                Some(row) => Acquired::Busy {
+                    owner: row.get(0),
+                    until_ms: row.get(1),
+                },
+                // Released in between: the next tick takes it.
+                None => Acquired::Busy {
+                    owner: String::new(),
+                    until_ms: 0,
+                },
+            })
+        })
+        .await
+    }
+
+    fn granted(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, i64>> {
+        self.granted.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Where the connection goes, for errors: `host:port` of the redacted URL, never the user
@@ -216,6 +269,12 @@ impl PostgresStore {
                 "DELETE FROM paysera_scanpay_lease WHERE name = 'cashier' AND owner = $1".into(),
             )
             .await?,
+            release_granted: p(
+                "DELETE FROM paysera_scanpay_lease WHERE name = 'cashier' AND owner = $1 \
+                 AND until_ms <= $2::bigint"
+                    .into(),
+            )
+            .await?,
             load: p("SELECT body FROM paysera_scanpay_records".into()).await?,
             save: p(format!(
                 "WITH l AS ({HELD}) INSERT INTO paysera_scanpay_records (reference, body) \
@@ -304,45 +363,11 @@ impl PostgresStore {
 #[async_trait::async_trait]
 impl Store for PostgresStore {
     async fn acquire(&self, lease: &Lease) -> Result<Acquired, Error> {
-        let ttl = lease.ttl_ms();
-        let owner = lease.owner.as_str();
-        self.run("take the lease", |c| async move {
-            if let Some(row) = c.client.query_opt(&c.s.renew, &[&owner, &ttl]).await? {
-                return Ok(Acquired::Held {
-                    until_ms: row.get(0),
-                    renewed: true,
-                });
-            }
-            // Held by another and live: busy, without touching the fence (a standby asks every
-            // tick, and the fence's exclusive lock would stall the holder's writes).
-            if let Some(row) = c.client.query_opt(&c.s.holder, &[]).await?
-                && row.get::<_, bool>(2)
-            {
-                return Ok(Acquired::Busy {
-                    owner: row.get(0),
-                    until_ms: row.get(1),
-                });
-            }
-            // Free or expired: take it over, once in-flight fenced writes have committed.
-            if let Some(row) = c.client.query_opt(&c.s.acquire, &[&owner, &ttl]).await? {
-                return Ok(Acquired::Held {
-                    until_ms: row.get(0),
-                    renewed: false,
-                });
-            }
-            Ok(match c.client.query_opt(&c.s.holder, &[]).await? {
-                Some(row) => Acquired::Busy {
-                    owner: row.get(0),
-                    until_ms: row.get(1),
-                },
-                // Released in between: the next tick takes it.
-                None => Acquired::Busy {
-                    owner: String::new(),
-                    until_ms: 0,
-                },
-            })
-        })
-        .await
+        let acquired = self.take(lease).await?;
+        if let Acquired::Held { until_ms, .. } = acquired {
+            self.granted().insert(lease.owner.clone(), until_ms);
+        }
+        Ok(acquired)
     }
 
     async fn holder(&self) -> Result<Option<(String, i64)>, Error> {
@@ -362,15 +387,21 @@ impl Store for PostgresStore {
 
     async fn release(&self, lease: &Lease) -> Result<(), Error> {
         let owner = lease.owner.as_str();
+        self.granted().remove(owner);
         self.run("release the lease", |c| async move {
             c.client.execute(&c.s.release, &[&owner]).await.map(drop)
         })
         .await
     }
 
+    /// Sent in the background, so it may arrive after this owner took the lease again: it
+    /// deletes only the lease granted before (by its expiry), never a later one.
     fn release_now(&self, lease: &Lease) {
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
+        };
+        let Some(until_ms) = self.granted().remove(&lease.owner) else {
+            return; // Nothing granted to this owner: nothing to give up.
         };
         let conn = self
             .conns
@@ -379,7 +410,10 @@ impl Store for PostgresStore {
         if let Some(conn) = conn {
             let owner = lease.owner.clone();
             handle.spawn(async move {
-                let _ = conn.client.execute(&conn.s.release, &[&owner]).await;
+                let _ = conn
+                    .client
+                    .execute(&conn.s.release_granted, &[&owner, &until_ms])
+                    .await;
             });
         }
     }

@@ -404,6 +404,48 @@ mod postgres {
     }
 
     #[tokio::test]
+    async fn a_late_background_release_never_ends_a_lease_taken_again() {
+        let Some(server) = server() else { return };
+        let url = fresh_database(&server).await;
+        let store = open_store(&url).await.unwrap();
+        let lease = Lease::new(Duration::from_secs(30));
+        assert!(matches!(
+            store.acquire(&lease).await.unwrap(),
+            Acquired::Held { .. }
+        ));
+        // The lease is taken again (its expiry moves on) before the background release of the
+        // earlier grant reaches the database, as when a cancelled run is started again at once.
+        let (admin, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        admin
+            .batch_execute("UPDATE paysera_scanpay_lease SET until_ms = until_ms + 60000")
+            .await
+            .unwrap();
+        store.release_now(&lease);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let holder = store.holder().await.unwrap();
+        assert_eq!(holder.map(|(owner, _)| owner), Some(lease.owner.clone()));
+
+        // The grant this store knows is given up in the background.
+        assert!(matches!(
+            store.acquire(&lease).await.unwrap(),
+            Acquired::Held { renewed: true, .. }
+        ));
+        store.release_now(&lease);
+        let mut released = false;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if store.holder().await.unwrap().is_none() {
+                released = true;
+                break;
+            }
+        }
+        assert!(released, "release_now gave the lease up");
+    }
+
+    #[tokio::test]
     async fn postgres_refuses_a_newer_schema() {
         let Some(server) = server() else { return };
         let url = fresh_database(&server).await;
