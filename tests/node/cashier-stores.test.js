@@ -39,7 +39,11 @@ function freshPostgres() {
 }
 
 const stores = [['sqlite', () => `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scanpay-store-')), 'cashier.db')}`]];
-if (postgres) stores.push(['postgres', freshPostgres]);
+if (postgres) {
+  stores.push(['postgres', freshPostgres]);
+  // What a web worker that only hands callbacks over would use.
+  stores.push(['postgres with one connection', () => `${freshPostgres()}?pool_size=1`]);
+}
 
 describe.each(stores)('over %s', (_kind, makeStore) => {
   test('a new cashier over the same store finishes what the last one started', async () => {
@@ -112,6 +116,18 @@ test('bad and unreachable stores say so without the password', async () => {
   } catch (e) {
     expect(e.message).toMatch(/unknown scheme/);
     expect(e.message).not.toMatch(/hunter2/);
+  }
+  // A bad pool size is refused at once, before any connection.
+  for (const size of ['0', '33', 'many']) {
+    let refused;
+    try {
+      new Cashier(client, { price, onEvent: () => {}, store: `postgres://shop:hunter2@db/shop?pool_size=${size}` });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect(refused.message).toMatch(/pool_size must be a whole number from 1 to 32/);
+    expect(refused.message).not.toMatch(/hunter2/);
   }
   // A database server is connected to on the first tick: the error comes from there.
   const cashier = new Cashier(client, { price, onEvent: () => {}, store: 'postgres://shop:hunter2@127.0.0.1:1/shop' });

@@ -52,12 +52,15 @@ def fresh_postgres() -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "postgres-one-connection"])
 def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path}/cashier.db"
-    else:
+    elif request.param == "postgres":
         yield fresh_postgres()
+    else:
+        # What a web worker that only hands callbacks over would use.
+        yield fresh_postgres() + "?pool_size=1"
 
 
 def test_a_new_cashier_over_the_same_store_finishes_what_the_last_one_started(
@@ -135,6 +138,10 @@ def test_bad_and_unreachable_stores_say_so_without_the_password(client: Client) 
     text = str(unreachable.value)
     assert "127.0.0.1:1" in text and "shop:***@" in text and "hunter2" not in text
     assert "hunter2" not in repr(unreachable.value)
+    for size in ("0", "33", "many"):
+        with pytest.raises(InvalidInputError, match="pool_size must be a whole number from 1 to 32") as pool:
+            Cashier(client, priced, lambda e: None, f"postgres://shop:hunter2@db/shop?pool_size={size}")
+        assert "hunter2" not in str(pool.value)
 
 
 def test_repr_redacts_the_password(client: Client) -> None:

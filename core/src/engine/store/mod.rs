@@ -267,6 +267,9 @@ fn parse_url(url: &str) -> Result<StoreUrl, Error> {
         return Ok(StoreUrl::Sqlite(path.into()));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        // Checked here, so that a store opened lazily (Node) refuses it at once too.
+        #[cfg(feature = "postgres")]
+        postgres::pool_size(url, &redact(url))?;
         return Ok(StoreUrl::Postgres(url.to_owned()));
     }
     if let Some((scheme, _)) = url.split_once("://") {

@@ -1,9 +1,9 @@
 //! `postgres://user:pass@host:port/db`: the store several replicas share. A few connections
-//! ([`POOL`]), taken in turn, each re-opened after it breaks: concurrent writes commit on
-//! separate server processes, whose WAL flushes the server groups. Times come from the
-//! database's clock, so replicas on different hosts agree on when a lease expires. Every fenced
-//! write checks the lease in the same statement, under a shared advisory lock that a takeover
-//! waits for ([`HELD`]).
+//! ([`POOL`], or `?pool_size=N`), taken in turn, each re-opened after it breaks: concurrent
+//! writes commit on separate server processes, whose WAL flushes the server groups. Times come
+//! from the database's clock, so replicas on different hosts agree on when a lease expires.
+//! Every fenced write checks the lease in the same statement, under a shared advisory lock that
+//! a takeover waits for ([`HELD`]).
 //!
 //! Plain TCP or a Unix socket only: `sslmode=require` is refused (see docs/deployment.md).
 
@@ -32,8 +32,11 @@ const HELD: &str = "SELECT 1 FROM paysera_scanpay_lease WHERE name = 'cashier' A
 const FENCE: i64 = 5_790_982_734_013_514;
 /// Longest wait for a connection or one operation before it counts as failed.
 const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-/// Connections per store: concurrent check-ins' writes commit in parallel.
+/// Connections per store unless the URL says `pool_size=N`: concurrent check-ins' writes commit
+/// in parallel.
 pub const POOL: usize = 4;
+/// Largest `pool_size` accepted.
+pub const MAX_POOL: usize = 32;
 /// Serialises table creation between replicas starting together.
 const SETUP_LOCK: i64 = 0x0050_4159_5345_5241;
 
@@ -85,6 +88,7 @@ impl PostgresStore {
     /// connection's task is spawned on it).
     pub async fn connect(url: &str) -> Result<Self, Error> {
         let location = redact(url);
+        let (url, pool) = pool_size(url, &location)?;
         let mut config: Config = url.parse().map_err(|e| {
             Error::InvalidInput(format!("store {location}: not a valid Postgres URL: {e}"))
         })?;
@@ -102,7 +106,7 @@ impl PostgresStore {
         let store = Self {
             config,
             location,
-            conns: (0..POOL).map(|_| Mutex::new(None)).collect(),
+            conns: (0..pool).map(|_| Mutex::new(None)).collect(),
             next: std::sync::atomic::AtomicUsize::new(0),
             granted: std::sync::Mutex::default(),
         };
@@ -169,7 +173,7 @@ impl PostgresStore {
 
     /// The next connection in turn.
     async fn conn(&self) -> Result<(usize, Arc<Conn>), Error> {
-        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % POOL;
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.conns.len();
         Ok((i, self.conn_at(i).await?))
     }
 
@@ -545,10 +549,87 @@ impl Store for PostgresStore {
     }
 }
 
+/// Takes the library's own `pool_size=N` (1 to [`MAX_POOL`], default [`POOL`]) out of a URL's
+/// query, leaving the rest for the Postgres driver. A web worker that only hands callbacks over
+/// needs one connection: `?pool_size=1`.
+pub(super) fn pool_size(url: &str, location: &str) -> Result<(String, usize), Error> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), POOL));
+    };
+    let mut pool = None;
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("pool_size", value)) => {
+                let n = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_POOL).contains(n))
+                    .ok_or_else(|| {
+                        Error::InvalidInput(format!(
+                            "store {location}: pool_size must be a whole number from 1 to {MAX_POOL}, not {value:?}"
+                        ))
+                    })?;
+                if pool.replace(n).is_some() {
+                    return Err(Error::InvalidInput(format!(
+                        "store {location}: pool_size is given twice"
+                    )));
+                }
+            }
+            _ => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, pool.unwrap_or(POOL)))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_fence_in_the_sql_is_the_fence_key() {
         assert!(super::HELD.contains(&super::FENCE.to_string()));
+    }
+
+    #[test]
+    fn pool_size_is_taken_out_of_the_url() {
+        use super::{POOL, pool_size};
+        let at = "postgres://shop:***@db/shop";
+        let cases = [
+            (
+                "postgres://shop:pw@db/shop",
+                "postgres://shop:pw@db/shop",
+                POOL,
+            ),
+            ("postgres://db/shop?pool_size=1", "postgres://db/shop", 1),
+            (
+                "postgres://db/shop?sslmode=disable&pool_size=8&connect_timeout=3",
+                "postgres://db/shop?sslmode=disable&connect_timeout=3",
+                8,
+            ),
+            (
+                "postgres://db/shop?sslmode=disable",
+                "postgres://db/shop?sslmode=disable",
+                POOL,
+            ),
+        ];
+        for (url, rest, n) in cases {
+            assert_eq!(pool_size(url, at).unwrap(), (rest.to_owned(), n), "{url}");
+        }
+        for bad in ["0", "33", "two", ""] {
+            let err = pool_size(&format!("postgres://db/shop?pool_size={bad}"), at)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("pool_size must be a whole number from 1 to 32"),
+                "{err}"
+            );
+            assert!(err.contains(at), "{err}");
+        }
+        let err = pool_size("postgres://db/shop?pool_size=1&pool_size=2", at).unwrap_err();
+        assert!(err.to_string().contains("twice"), "{err}");
     }
 }

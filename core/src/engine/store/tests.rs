@@ -395,6 +395,13 @@ mod postgres {
             async move { open_store(&url).await.unwrap() }
         })
         .await;
+        // One connection (`pool_size=1`, as a web worker that only hands callbacks over).
+        let one = format!("{}?pool_size=1", fresh_database(&server).await);
+        conformance(|| {
+            let url = one.clone();
+            async move { open_store(&url).await.unwrap() }
+        })
+        .await;
         // Concurrent first opens create the tables once.
         let url = fresh_database(&server).await;
         let opens = (0..4).map(|_| open_store(&url));
