@@ -4,9 +4,11 @@
 //! Verify the bytes exactly as received (after form-decoding the POST body), never re-serialized
 //! JSON: any change in whitespace or key order breaks the signature.
 //!
-//! Keys are parsed (and their errors explained) with the `rsa` crate; signatures are made and
-//! checked with `ring`, whose assembly RSA signs a callback about 3x and verifies it about 2.5x
-//! faster (BENCHMARKS.md, "Efficiency against the limit"). Keys of 2048 to 8192 bits only.
+//! Keys are parsed (and their errors explained) with the `rsa` crate. Signatures with keys of
+//! 2048 to 8192 bits (Paysera's sandbox key is 2048) are made and checked with `ring`, whose
+//! assembly RSA signs a callback about 3x and verifies it about 2.5x faster (BENCHMARKS.md,
+//! "Efficiency against the limit"); other sizes with the `rsa` crate, so that no key Paysera
+//! might serve is refused.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -16,7 +18,10 @@ use ring::signature::{
     RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
 };
 use rsa::pkcs1::{DecodeRsaPublicKey, EncodeRsaPublicKey};
+use rsa::pkcs1v15::{Signature as RsaSignature, SigningKey, VerifyingKey};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
+use rsa::sha2::Sha256;
+use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use rsa::traits::PublicKeyParts;
 
 use crate::encoding::{self, PercentError};
@@ -26,12 +31,20 @@ use crate::models::CallbackEvent;
 /// A parsed Paysera public key, reusable for many callbacks.
 #[derive(Debug, Clone)]
 pub struct CallbackVerifier {
-    /// PKCS#1 `RSAPublicKey` DER, 2048 to 8192 bits (checked when parsed).
-    key: UnparsedPublicKey<Vec<u8>>,
+    key: PublicKey,
 }
 
-/// The modulus sizes `ring` signs and verifies with (Paysera's key is 2048 bits).
-const KEY_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
+#[derive(Debug, Clone)]
+enum PublicKey {
+    /// PKCS#1 `RSAPublicKey` DER of a key `ring` takes (2048 to 8192 bits, exponent of at most
+    /// 33 bits).
+    Fast(UnparsedPublicKey<Vec<u8>>),
+    /// Any other.
+    Other(VerifyingKey<Sha256>),
+}
+
+/// The modulus sizes `ring` signs and verifies with.
+const FAST_BITS: std::ops::RangeInclusive<u32> = 2048..=8192;
 
 impl CallbackVerifier {
     /// Accepts `-----BEGIN PUBLIC KEY-----` (SPKI, what `/publickey` serves) and
@@ -51,17 +64,20 @@ impl CallbackVerifier {
                 "public key must be PEM text starting with -----BEGIN PUBLIC KEY-----",
             ));
         };
-        let bits = key.n().bits_precision() as usize;
-        if !KEY_BITS.contains(&bits) {
-            return Err(Error::invalid_input(format!(
-                "public key is RSA-{bits}: callback keys must have 2048 to 8192 bits"
-            )));
+        // `ring` also wants a public exponent of at most 33 bits (65537 is usual).
+        if !FAST_BITS.contains(&key.n().bit_width()) || key.e().bit_width() > 33 {
+            return Ok(Self {
+                key: PublicKey::Other(VerifyingKey::new(key)),
+            });
         }
         let der = key.to_pkcs1_der().map_err(|e| {
             Error::invalid_input(format!("public key cannot be encoded as PKCS#1: {e}"))
         })?;
         Ok(Self {
-            key: UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der.as_bytes().to_vec()),
+            key: PublicKey::Fast(UnparsedPublicKey::new(
+                &RSA_PKCS1_2048_8192_SHA256,
+                der.as_bytes().to_vec(),
+            )),
         })
     }
 
@@ -71,7 +87,11 @@ impl CallbackVerifier {
         let Ok(raw) = BASE64.decode(sign.trim()) else {
             return false;
         };
-        self.key.verify(event, &raw).is_ok()
+        match &self.key {
+            PublicKey::Fast(key) => key.verify(event, &raw).is_ok(),
+            PublicKey::Other(key) => RsaSignature::try_from(raw.as_slice())
+                .is_ok_and(|sig| key.verify(event, &sig).is_ok()),
+        }
     }
 
     /// Verifies, then decodes the event JSON. Errors say whether the signature or the JSON failed.
@@ -148,8 +168,15 @@ pub fn form_decode(input: &[u8]) -> Result<Vec<u8>, Error> {
 /// Takes a PKCS#8 (`BEGIN PRIVATE KEY`) PEM.
 #[derive(Clone)]
 pub struct CallbackSigner {
-    key: Arc<RsaKeyPair>,
-    random: ring::rand::SystemRandom,
+    key: PrivateKey,
+}
+
+#[derive(Clone)]
+enum PrivateKey {
+    /// A key `ring` takes (2048 to 8192 bits, two primes).
+    Fast(Arc<RsaKeyPair>, ring::rand::SystemRandom),
+    /// Any other.
+    Other(Box<SigningKey<Sha256>>),
 }
 
 impl std::fmt::Debug for CallbackSigner {
@@ -166,24 +193,24 @@ impl CallbackSigner {
         let der = key.to_pkcs8_der().map_err(|e| {
             Error::invalid_input(format!("private key cannot be encoded as PKCS#8: {e}"))
         })?;
-        let key = RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|e| {
-            Error::invalid_input(format!(
-                "private key is not usable for callback signatures ({e}): RSA keys of 2048 to 8192 bits with two primes only"
-            ))
-        })?;
-        Ok(Self {
-            key: Arc::new(key),
-            random: ring::rand::SystemRandom::new(),
-        })
+        let key = match RsaKeyPair::from_pkcs8(der.as_bytes()) {
+            Ok(fast) => PrivateKey::Fast(Arc::new(fast), ring::rand::SystemRandom::new()),
+            Err(_) => PrivateKey::Other(Box::new(SigningKey::new(key))),
+        };
+        Ok(Self { key })
     }
 
     /// base64 signature of `event`.
     pub fn sign(&self, event: &[u8]) -> String {
-        let mut signature = vec![0; self.key.public().modulus_len()];
-        self.key
-            .sign(&RSA_PKCS1_SHA256, &self.random, event, &mut signature)
-            .expect("RSA PKCS#1 v1.5 signing fails only on a wrong output length");
-        BASE64.encode(signature)
+        match &self.key {
+            PrivateKey::Fast(key, random) => {
+                let mut signature = vec![0; key.public().modulus_len()];
+                key.sign(&RSA_PKCS1_SHA256, random, event, &mut signature)
+                    .expect("RSA PKCS#1 v1.5 signing fails only on a wrong output length");
+                BASE64.encode(signature)
+            }
+            PrivateKey::Other(key) => BASE64.encode(key.sign(event).to_bytes()),
+        }
     }
 }
 
@@ -250,17 +277,32 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("not a valid"), "{err}");
+    }
 
-        // A 1024-bit key is refused when parsed, not silently failing every callback later.
-        let weak = "-----BEGIN PUBLIC KEY-----
-MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDh4LDGp27QucAvpKq7pOCuZMAM
-JhC6Vrwwz9aBVrpsNdrrN5pZbYRKDovaQpsVsYYS1vkEWLUmOP7vEpEkKGUyTdxr
-6OQoio2GStvrH9xuQ3v+AN+B0mCYRLSy3AuoieLFK4kyqPkWOhbzC2NXhDbfYJDs
-dbEM7S7MF5ostyo3FwIDAQAB
------END PUBLIC KEY-----";
-        let err = CallbackVerifier::from_pem(weak).unwrap_err();
-        assert!(err.to_string().contains("RSA-1024"), "{err}");
-        assert!(err.to_string().contains("2048 to 8192 bits"), "{err}");
+    #[test]
+    fn keys_outside_what_ring_takes_still_work() {
+        // A 1024-bit key (the `rsa` crate's path): signed, verified, and a forgery refused.
+        let signer =
+            CallbackSigner::from_pkcs8_pem(include_str!("../tests/data/test_private_key_1024.pem"))
+                .unwrap();
+        let public = include_str!("../tests/data/test_public_key_1024.pem");
+        let verifier = CallbackVerifier::from_pem(public).unwrap();
+        assert!(matches!(verifier.key, PublicKey::Other(_)));
+        let event = br#"{"type":"reserved"}"#;
+        let sign = signer.sign(event);
+        assert!(verifier.verify(event, &sign));
+        assert!(!verifier.verify(br#"{"type":"confirmed"}"#, &sign));
+        assert!(!verifier.verify(event, "AAAA"));
+        // A 2048-bit key takes the fast path, and signs the same as the `rsa` crate would.
+        let (private, public) = keypair();
+        assert!(matches!(
+            CallbackVerifier::from_pem(&public).unwrap().key,
+            PublicKey::Fast(_)
+        ));
+        assert!(matches!(
+            CallbackSigner::from_pkcs8_pem(&private).unwrap().key,
+            PrivateKey::Fast(..)
+        ));
     }
 
     #[test]
