@@ -9,7 +9,8 @@
 //
 // `--vs-rust` instead runs only Client.getSpot's round trip against the Rust core client's
 // (sandbox/examples/round_trip.rs, run as a child process against this process's sandbox),
-// interleaved, and prints the ratio (BENCHMARKS.md, "Efficiency against the limit").
+// interleaved, and prints the ratio (BENCHMARKS.md, "Efficiency against the limit"), with the
+// same signed request made with node:http and with fetch as diagnostics.
 const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const os = require('node:os');
