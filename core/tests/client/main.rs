@@ -305,3 +305,4 @@ async fn invalid_input_is_rejected_before_sending() {
 
 mod resources;
 mod retries;
+mod tls;
