@@ -28,7 +28,7 @@ fn main() {
     let (ours, theirs) = (per_call(&client), per_call(&bare));
     println!("| creating a client | µs |");
     println!("|---|---|");
-    println!("| `Client::builder(..).build()` (TLS settings shared) | {ours:.1} |");
+    println!("| `Client::builder(..).build()` (certificate verifier shared) | {ours:.1} |");
     println!(
         "| bare `reqwest::Client::builder().build()` (root certificates read and parsed each time) | {theirs:.1} |"
     );

@@ -20,29 +20,34 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// The TLS settings of every client in the process: reqwest's defaults (TLS 1.2 and 1.3, the
-/// platform's certificate verifier with the system's root certificates, SNI, ALPN `http/1.1`),
-/// built once. Building them reads and parses every root certificate of the system, which was
-/// most of the cost of creating a client (and a Python `Client` makes two). A failure is not
-/// kept: the next client tries again.
+/// The TLS settings of a client: reqwest's defaults (TLS 1.2 and 1.3, the platform's certificate
+/// verifier with the system's root certificates, SNI, ALPN `http/1.1`). The verifier is built
+/// once per process: building it reads and parses every root certificate of the system, which
+/// was most of the cost of creating a client (and a Python `Client` makes two). The rest is
+/// built for each client, so that no session cache (and its lock) is shared across a `fork()`.
+/// A failure is not kept: the next client tries again.
 fn tls_config() -> Result<rustls::ClientConfig, Error> {
-    static CONFIG: OnceLock<rustls::ClientConfig> = OnceLock::new();
-    if let Some(config) = CONFIG.get() {
-        return Ok(config.clone());
-    }
+    static VERIFIER: OnceLock<Arc<rustls_platform_verifier::Verifier>> = OnceLock::new();
     let failed = |e: rustls::Error| Error::invalid_input(format!("cannot set up TLS: {e}"));
     let provider = rustls::crypto::CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(failed)?;
+    let verifier = match VERIFIER.get() {
+        Some(verifier) => verifier.clone(),
+        None => {
+            let built =
+                rustls_platform_verifier::Verifier::new(provider.clone()).map_err(failed)?;
+            VERIFIER.get_or_init(|| Arc::new(built)).clone()
+        }
+    };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .map_err(failed)?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(CONFIG.get_or_init(|| config).clone())
+    Ok(config)
 }
 
 pub(super) fn http_client(
