@@ -109,7 +109,8 @@ export interface CashierStats {
   running: boolean;
   last_tick_at_ms: number | null;
   ticks: number;
-  /** Failed ticks in a row (Paysera or the store unreachable); 0 when the last one worked. */
+  /** Failed ticks in a row (Paysera or the store unreachable, or a store write failed during the
+   * tick); 0 when the last one worked. */
   consecutive_errors: number;
   last_error: string | null;
   open_records: number;

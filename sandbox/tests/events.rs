@@ -365,6 +365,16 @@ async fn a_paid_event_the_store_could_not_record_is_never_lost() {
     assert_eq!(sb.spots()[0].status, SpotStatus::Waiting);
     assert!(!shop.kinds_of(table.id).contains(&EventKind::Paid));
     assert_eq!(engine.records().len(), 1);
+    // The tick ran, but health says the store failed it (a `/healthz` must not look green).
+    let stats = engine.stats();
+    assert_eq!(stats.consecutive_errors, 1);
+    assert!(
+        stats
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("connection reset")),
+        "{stats:?}"
+    );
 
     // The store is back: the next tick records and delivers `paid`, then frees the table.
     store.down.store(false, std::sync::atomic::Ordering::SeqCst);
@@ -379,5 +389,6 @@ async fn a_paid_event_the_store_could_not_record_is_never_lost() {
     );
     assert_eq!(sb.spots()[0].status, SpotStatus::Closed);
     assert!(engine.records().is_empty() && engine.undelivered().is_empty());
+    assert_eq!(engine.stats().consecutive_errors, 0);
     sb.shutdown().await;
 }

@@ -183,7 +183,8 @@ class CashierStats(Model):
     last_tick_at_ms: Field[Optional[int]] = Field()
     #: Ticks so far.
     ticks: Field[int] = Field()
-    #: Failed ticks in a row (Paysera or the store unreachable); 0 when the last one worked.
+    #: Failed ticks in a row (Paysera or the store unreachable, or a store write failed during
+    #: the tick); 0 when the last one worked.
     consecutive_errors: Field[int] = Field()
     #: Why the last failed tick failed.
     last_error: Field[Optional[str]] = Field()

@@ -468,14 +468,14 @@ impl Engine {
 
     async fn save(&self, record: &Record) -> Result<(), Error> {
         self.renew_if_due().await?;
-        self.store.save(&self.lease, record).await?;
+        self.store_write(self.store.save(&self.lease, record).await)?;
         self.lock().insert(record.reference.clone(), record.clone());
         Ok(())
     }
 
     async fn forget(&self, reference: &str) -> Result<(), Error> {
         self.renew_if_due().await?;
-        self.store.remove(&self.lease, reference).await?;
+        self.store_write(self.store.remove(&self.lease, reference).await)?;
         self.lock().remove(reference);
         Ok(())
     }

@@ -126,7 +126,7 @@ impl Engine {
         entry: UndeliveredEvent,
     ) -> Result<(), crate::Error> {
         self.renew_if_due().await?;
-        self.store.record_event(&self.lease, record, &entry).await?;
+        self.store_write(self.store.record_event(&self.lease, record, &entry).await)?;
         self.lock().insert(record.reference.clone(), record.clone());
         let mut outbox = self.outbox();
         if !outbox.iter().any(|e| e.event.id == entry.event.id) {
@@ -195,7 +195,7 @@ impl Engine {
         self.log_event(&event);
         match self.merchant.on_event(event.clone()).await {
             Ok(()) => {
-                let acked = self.store.ack_event(&self.lease, &event.id).await;
+                let acked = self.store_write(self.store.ack_event(&self.lease, &event.id).await);
                 out.push(event.clone());
                 if let Err(e) = acked {
                     // At least once: it stays in the store, and whoever holds the lease next
@@ -223,7 +223,7 @@ impl Engine {
                     "cashier event handler failed on {} (attempt {}, next in {:.1} s): {e}",
                     event.id, entry.attempts, pause.as_secs_f64()
                 );
-                if let Err(e) = self.store.put_event(&self.lease, &entry).await {
+                if let Err(e) = self.store_write(self.store.put_event(&self.lease, &entry).await) {
                     log::error!(target: "paysera_scanpay", "cashier could not record the failed delivery of {}: {e}", event.id);
                 }
                 if let Some(slot) = self.outbox().iter_mut().find(|e| e.seq == entry.seq) {

@@ -38,8 +38,8 @@ pub struct EngineStats {
     pub last_tick_at_ms: Option<i64>,
     /// Ticks so far (standby ticks included).
     pub ticks: u64,
-    /// Ticks in a row that failed (could not reach Paysera or the store); 0 when the last one
-    /// worked.
+    /// Ticks in a row that failed (could not reach Paysera or the store, or a write to the store
+    /// failed during the tick); 0 when the last one worked.
     pub consecutive_errors: u32,
     /// Why the last failed tick failed.
     pub last_error: Option<String>,
@@ -62,6 +62,9 @@ pub(super) struct Counters {
     pub consecutive_errors: u32,
     pub last_error: Option<String>,
     pub standby_of: Option<(String, i64)>,
+    /// The first store write that failed during the tick in progress: the tick then counts as
+    /// failed in `stats()`, though it ran (its steps reported the failure as `error` events).
+    pub store_failure: Option<String>,
 }
 
 impl Engine {
@@ -73,16 +76,31 @@ impl Engine {
         let mut c = self.counters();
         c.ticks += 1;
         c.last_tick_at_ms = Some(unix_now_ms());
-        match result {
-            Ok(_) => c.consecutive_errors = 0,
-            Err(e) => {
+        let store_failure = c.store_failure.take();
+        match (result, store_failure) {
+            (Ok(_), None) => c.consecutive_errors = 0,
+            (Err(e), _) => {
                 c.consecutive_errors = c.consecutive_errors.saturating_add(1);
                 c.last_error = Some(e.to_string());
+            }
+            (Ok(_), Some(failure)) => {
+                c.consecutive_errors = c.consecutive_errors.saturating_add(1);
+                c.last_error = Some(failure);
             }
         }
         if self.holding.load(Ordering::SeqCst) {
             c.standby_of = None;
         }
+    }
+
+    /// Passes a store write's result through, noting its failure for this tick's health.
+    pub(super) fn store_write<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(e) = &result {
+            self.counters()
+                .store_failure
+                .get_or_insert_with(|| e.to_string());
+        }
+        result
     }
 
     /// The cashier's health now, for a `/healthz` endpoint or metrics.
