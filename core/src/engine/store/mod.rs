@@ -57,6 +57,11 @@ pub use sqlite::SqliteStore;
 /// The version of the tables this library writes. A store whose tables are newer is refused.
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// How long a callback handed over ([`Store::push_wake`]) waits for an active replica before it
+/// is dropped (the next push removes older ones), so that the table stays small while no
+/// cashier runs. Polling acts on its transaction anyway: a wake only makes that sooner.
+pub const WAKE_KEPT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Where a check-in is in the cashier's loop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "stage", rename_all = "snake_case")]
@@ -194,7 +199,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     }
     /// Removes the event the handler acknowledged.
     async fn ack_event(&self, lease: &Lease, id: &str) -> Result<(), Error>;
-    /// Asks the active replica to act on this transaction now (a verified callback).
+    /// Asks the active replica to act on this transaction now (a verified callback); removes
+    /// wake-ups older than [`WAKE_KEPT`] that no replica took.
     async fn push_wake(&self, transaction_key: &str) -> Result<(), Error>;
     /// Takes the wake-ups pushed so far (nothing unless `lease` is held).
     async fn take_wakes(&self, lease: &Lease) -> Result<Vec<String>, Error>;

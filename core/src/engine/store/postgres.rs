@@ -315,7 +315,8 @@ impl PostgresStore {
             ))
             .await?,
             push_wake: p(format!(
-                "INSERT INTO paysera_scanpay_wakes (transaction_key, at_ms) VALUES ($1, {NOW})"
+                "WITH old AS (DELETE FROM paysera_scanpay_wakes WHERE at_ms < {NOW} - $2::bigint) \
+                 INSERT INTO paysera_scanpay_wakes (transaction_key, at_ms) VALUES ($1, {NOW})"
             ))
             .await?,
             take_wakes: p(format!(
@@ -525,9 +526,10 @@ impl Store for PostgresStore {
     }
 
     async fn push_wake(&self, transaction_key: &str) -> Result<(), Error> {
+        let kept = super::WAKE_KEPT.as_millis() as i64;
         self.run("hand over a callback", |c| async move {
             c.client
-                .execute(&c.s.push_wake, &[&transaction_key])
+                .execute(&c.s.push_wake, &[&transaction_key, &kept])
                 .await
                 .map(drop)
         })

@@ -431,10 +431,18 @@ impl Store for SqliteStore {
     async fn push_wake(&self, transaction_key: &str) -> Result<(), Error> {
         let (key, path) = (transaction_key.to_owned(), self.path.clone());
         self.write("hand over a callback", move |tx| {
+            let now = unix_now_ms();
+            let kept = super::WAKE_KEPT.as_millis() as i64;
             tx.execute(
-                "INSERT INTO paysera_scanpay_wakes (transaction_key, at_ms) VALUES (?1, ?2)",
-                params![key, unix_now_ms()],
+                "DELETE FROM paysera_scanpay_wakes WHERE at_ms < ?1",
+                params![now - kept],
             )
+            .and_then(|_| {
+                tx.execute(
+                    "INSERT INTO paysera_scanpay_wakes (transaction_key, at_ms) VALUES (?1, ?2)",
+                    params![key, now],
+                )
+            })
             .map(drop)
             .map_err(|e| fail(&path, "hand over a callback", e))
         })

@@ -233,6 +233,46 @@ async fn sqlite_store_conforms() {
     .await;
 }
 
+/// A wake-up pushed long ago that no replica took is dropped by the next push; recent ones stay,
+/// in order. `age` makes every wake-up in the store older by that many milliseconds.
+async fn stale_wakes_are_dropped<F, Fut>(store: Arc<dyn Store>, age: F)
+where
+    F: FnOnce(i64) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    store.push_wake("OLD").await.unwrap();
+    age(WAKE_KEPT.as_millis() as i64 + 60_000).await;
+    store.push_wake("NEW1").await.unwrap();
+    store.push_wake("NEW2").await.unwrap();
+    let lease = Lease::new(Duration::from_secs(30));
+    assert!(matches!(
+        store.acquire(&lease).await.unwrap(),
+        Acquired::Held { .. }
+    ));
+    assert_eq!(store.take_wakes(&lease).await.unwrap(), ["NEW1", "NEW2"]);
+}
+
+#[tokio::test]
+async fn sqlite_drops_stale_wakes() {
+    let path = temp_dir("wakes").join("cashier.db");
+    let store = open_store(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    stale_wakes_are_dropped(store, |ms| {
+        let path = path.clone();
+        async move {
+            rusqlite::Connection::open(&path)
+                .unwrap()
+                .execute(
+                    "UPDATE paysera_scanpay_wakes SET at_ms = at_ms - ?1",
+                    rusqlite::params![ms],
+                )
+                .unwrap();
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn sqlite_imports_the_old_log_once() {
     let dir = temp_dir("import");
@@ -450,6 +490,30 @@ mod postgres {
             }
         }
         assert!(released, "release_now gave the lease up");
+    }
+
+    #[tokio::test]
+    async fn postgres_drops_stale_wakes() {
+        let Some(server) = server() else { return };
+        let url = fresh_database(&server).await;
+        let store = open_store(&url).await.unwrap();
+        stale_wakes_are_dropped(store, |ms| {
+            let url = url.clone();
+            async move {
+                let (admin, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                admin
+                    .execute(
+                        "UPDATE paysera_scanpay_wakes SET at_ms = at_ms - $1::bigint",
+                        &[&ms],
+                    )
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
     }
 
     #[tokio::test]
