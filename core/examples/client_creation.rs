@@ -20,8 +20,7 @@ fn per_call(f: &dyn Fn()) -> f64 {
 }
 
 fn main() {
-    let credentials =
-        MacCredentials::new("wkVd93h2uS", "IrdTc8uQodU7PRpLzzLTW6wqZAO6tAMU").unwrap();
+    let credentials = MacCredentials::new("bench-client", "bench-mac-key").unwrap();
     let client = || drop(Client::builder(credentials.clone()).build().unwrap());
     let bare = || drop(reqwest::Client::builder().build().unwrap());
     client(); // the process's provider and shared TLS settings, outside the timing
