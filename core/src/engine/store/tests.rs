@@ -426,6 +426,15 @@ mod postgres {
         format!("{base}/{name}")
     }
 
+    /// A connection of the test's own to the store's database, to change what the store wrote.
+    async fn direct(url: &str) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+    }
+
     #[tokio::test]
     async fn postgres_store_conforms() {
         let Some(server) = server() else { return };
@@ -462,11 +471,8 @@ mod postgres {
         ));
         // The lease is taken again (its expiry moves on) before the background release of the
         // earlier grant reaches the database, as when a cancelled run is started again at once.
-        let (admin, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        direct(&url)
             .await
-            .unwrap();
-        tokio::spawn(conn);
-        admin
             .batch_execute("UPDATE paysera_scanpay_lease SET until_ms = until_ms + 60000")
             .await
             .unwrap();
@@ -500,11 +506,8 @@ mod postgres {
         stale_wakes_are_dropped(store, |ms| {
             let url = url.clone();
             async move {
-                let (admin, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                direct(&url)
                     .await
-                    .unwrap();
-                tokio::spawn(conn);
-                admin
                     .execute(
                         "UPDATE paysera_scanpay_wakes SET at_ms = at_ms - $1::bigint",
                         &[&ms],
@@ -521,11 +524,8 @@ mod postgres {
         let Some(server) = server() else { return };
         let url = fresh_database(&server).await;
         drop(open_store(&url).await.unwrap());
-        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        direct(&url)
             .await
-            .unwrap();
-        tokio::spawn(conn);
-        client
             .batch_execute(
                 "UPDATE paysera_scanpay_meta SET value = '7' WHERE key = 'schema_version'",
             )
