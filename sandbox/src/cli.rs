@@ -87,27 +87,38 @@ pub fn run(args: &SandboxArgs) -> Result<(), String> {
                 format!("cannot listen on {}:{}: {e}", config.host, config.port)
             }
         })?;
+        // Handlers first: a script may send SIGTERM as soon as it has read the banner.
+        let stopped = stop_signals();
         for line in sandbox.banner() {
             println!("{line}");
         }
-        stopped().await;
+        stopped.await;
         sandbox.shutdown().await;
         Ok(())
     })
 }
 
-/// Ctrl-C, or SIGTERM where there is one (`docker stop`, `kill`).
-async fn stopped() {
+/// Ctrl-C, or SIGTERM where there is one (`docker stop`, `kill`). The handlers are installed
+/// when this is called (inside the runtime), not when the future is first polled, so a signal
+/// that arrives in between is not missed (and does not kill the process with its default
+/// action).
+fn stop_signals() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+        if let (Ok(mut term), Ok(mut interrupt)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            return Box::pin(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+            });
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
