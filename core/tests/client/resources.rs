@@ -79,7 +79,9 @@ async fn public_key_is_fetched_once_and_validated() {
 }
 
 #[tokio::test]
-async fn callbacks_are_verified_with_the_key_fetched_and_parsed_once() {
+async fn callbacks_are_verified_with_the_key_fetched_once() {
+    // (That the key is also parsed only once is a matter of speed, measured in BENCHMARKS.md's
+    // efficiency section, not something a test of behaviour can see.)
     let pem = include_str!("../data/test_public_key.pem");
     let signer = paysera_scanpay::callback::CallbackSigner::from_pkcs8_pem(include_str!(
         "../data/test_private_key.pem"
