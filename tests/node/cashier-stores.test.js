@@ -38,11 +38,19 @@ function freshPostgres() {
   return `${postgres.slice(0, postgres.lastIndexOf('/'))}/${name}`;
 }
 
+/** `url` over TLS, checked against the test server's CA (or another): its certificate names
+ * localhost, which reaches the server (listening on 127.0.0.1) through hostaddr. */
+function overTls(url, ca = process.env.PAYSERA_TEST_POSTGRES_CA) {
+  return `${url.replace('@127.0.0.1:', '@localhost:')}?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=${ca}`;
+}
+
 const stores = [['sqlite', () => `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scanpay-store-')), 'cashier.db')}`]];
 if (postgres) {
   stores.push(['postgres', freshPostgres]);
   // What a web worker that only hands callbacks over would use.
   stores.push(['postgres with one connection', () => `${freshPostgres()}?pool_size=1`]);
+  // What a managed database (RDS, Cloud SQL, Neon...) would use.
+  stores.push(['postgres over TLS, verify-full', () => overTls(freshPostgres())]);
 }
 
 describe.each(stores)('over %s', (_kind, makeStore) => {
@@ -139,4 +147,37 @@ test('bad and unreachable stores say so without the password', async () => {
   expect(failure.message).not.toMatch(/hunter2/);
   expect(cashier.stats().last_error).not.toMatch(/hunter2/);
   expect(cashier.stats().consecutive_errors).toBe(1);
+});
+
+(postgres ? test : test.skip)('TLS to Postgres refuses a server it cannot trust, and bad settings', async () => {
+  const url = postgres.replace('postgres://postgres@', 'postgres://postgres:hunter2@');
+  const cases = [
+    [overTls(url, process.env.PAYSERA_TEST_POSTGRES_OTHER_CA), /UnknownIssuer/],
+    // The certificate names localhost, not the address.
+    [overTls(url).replace('@localhost:', '@127.0.0.1:'), /not valid for name/],
+  ];
+  for (const [store, why] of cases) {
+    const cashier = new Cashier(client, { price, onEvent: () => {}, store });
+    const failure = await cashier.runOnce().catch((e) => e);
+    expect(failure).toBeInstanceOf(StoreError);
+    expect(failure.message).toMatch(why);
+    expect(failure.message).toMatch(/postgres:\*\*\*@/);
+    expect(failure.message).not.toMatch(/hunter2/);
+  }
+  // Contradictory or incomplete settings are refused at once, before any connection.
+  for (const [query, why] of [
+    ['sslmode=allow', /sslmode must be disable, prefer, require, verify-ca or verify-full/],
+    ['sslmode=verify-full', /sslmode=verify-full needs sslrootcert=/],
+    ['sslmode=require&sslrootcert=system', /sslrootcert=system needs sslmode=verify-full/],
+  ]) {
+    let refused;
+    try {
+      new Cashier(client, { price, onEvent: () => {}, store: `postgres://shop:hunter2@db/shop?${query}` });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect(refused.message).toMatch(why);
+    expect(refused.message).not.toMatch(/hunter2/);
+  }
 });

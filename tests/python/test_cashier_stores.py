@@ -52,15 +52,25 @@ def fresh_postgres() -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-@pytest.fixture(params=["sqlite", "postgres", "postgres-one-connection"])
+def over_tls(url: str, ca_variable: str = "PAYSERA_TEST_POSTGRES_CA", mode: str = "verify-full") -> str:
+    """``url`` over TLS, checked against the test server's CA (or another): its certificate names
+    ``localhost``, which reaches the server (listening on 127.0.0.1) through ``hostaddr``."""
+    ca = os.environ[ca_variable]
+    return url.replace("@127.0.0.1:", "@localhost:") + f"?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={ca}"
+
+
+@pytest.fixture(params=["sqlite", "postgres", "postgres-one-connection", "postgres-verify-full"])
 def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path}/cashier.db"
     elif request.param == "postgres":
         yield fresh_postgres()
-    else:
+    elif request.param == "postgres-one-connection":
         # What a web worker that only hands callbacks over would use.
         yield fresh_postgres() + "?pool_size=1"
+    else:
+        # What a managed database (RDS, Cloud SQL, Neon...) would use.
+        yield over_tls(fresh_postgres())
 
 
 def test_a_new_cashier_over_the_same_store_finishes_what_the_last_one_started(
@@ -142,6 +152,24 @@ def test_bad_and_unreachable_stores_say_so_without_the_password(client: Client) 
         with pytest.raises(InvalidInputError, match="pool_size must be a whole number from 1 to 32") as pool:
             Cashier(client, priced, lambda e: None, f"postgres://shop:hunter2@db/shop?pool_size={size}")
         assert "hunter2" not in str(pool.value)
+
+
+def test_tls_to_postgres_refuses_a_server_it_cannot_trust_and_bad_settings(client: Client) -> None:
+    url = postgres_url().replace("postgres://postgres@", "postgres://postgres:hunter2@")
+    with pytest.raises(StoreError, match="UnknownIssuer") as untrusted:
+        Cashier(client, priced, lambda e: None, over_tls(url, "PAYSERA_TEST_POSTGRES_OTHER_CA"))
+    assert "hunter2" not in str(untrusted.value) and "postgres:***@localhost" in str(untrusted.value)
+    with pytest.raises(StoreError, match="not valid for name"):  # the certificate names localhost
+        Cashier(client, priced, lambda e: None, over_tls(url).replace("@localhost:", "@127.0.0.1:"))
+    for query, why in [
+        ("sslmode=allow", "sslmode must be disable, prefer, require, verify-ca or verify-full"),
+        ("sslmode=verify-full", "sslmode=verify-full needs sslrootcert="),
+        ("sslmode=require&sslrootcert=system", "sslrootcert=system needs sslmode=verify-full"),
+        ("sslmode=verify-ca&sslrootcert=/nowhere/ca.pem", 'sslrootcert "/nowhere/ca.pem": cannot read it'),
+    ]:
+        with pytest.raises(InvalidInputError, match=why) as refused:
+            Cashier(client, priced, lambda e: None, f"postgres://shop:hunter2@db/shop?{query}")
+        assert "hunter2" not in str(refused.value)
 
 
 def test_repr_redacts_the_password(client: Client) -> None:

@@ -208,6 +208,20 @@ def test_store_url_for_postgres() -> None:
         )
         == "postgres://localhost:5432/geo?sslmode=require"
     )
+    assert (
+        store_url(
+            {
+                "ENGINE": engine,
+                "NAME": "shop",
+                "HOST": "db.example.com",
+                "OPTIONS": {"sslmode": "verify-full", "sslrootcert": "/etc/ssl/rds ca.pem"},
+            }
+        )
+        == "postgres://db.example.com:5432/shop?sslmode=verify-full&sslrootcert=%2Fetc%2Fssl%2Frds%20ca.pem"
+    )
+    for unsupported in ("sslcert", "sslkey"):
+        with pytest.raises(ImproperlyConfigured, match=f"OPTIONS'\\]\\['{unsupported}'\\]"):
+            store_url({"ENGINE": engine, "NAME": "shop", "OPTIONS": {"sslmode": "require", unsupported: "/c.pem"}})
 
 
 def test_store_url_for_sqlite(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,6 +37,8 @@ pub use query::{SpotQuery, TransactionQuery};
 pub use retry::RetryPolicy;
 pub use scope::ExtScope;
 pub use transport::install_crypto_provider;
+#[cfg(feature = "postgres")]
+pub(crate) use transport::{crypto_provider, platform_verifier};
 
 pub use crate::defaults::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_PAGE_SIZE, DEFAULT_RETRIES, DEFAULT_TIMEOUT,

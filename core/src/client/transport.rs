@@ -20,26 +20,37 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// The TLS settings of a client: reqwest's defaults (TLS 1.2 and 1.3, the platform's certificate
-/// verifier with the system's root certificates, SNI, ALPN `http/1.1`). The verifier is built
-/// once per process: building it reads and parses every root certificate of the system, which
-/// was most of the cost of creating a client (and a Python `Client` makes two). The rest is
-/// built for each client, so that no session cache (and its lock) is shared across a `fork()`.
-/// A failure is not kept: the next client tries again.
-fn tls_config() -> Result<rustls::ClientConfig, Error> {
-    static VERIFIER: OnceLock<Arc<rustls_platform_verifier::Verifier>> = OnceLock::new();
-    let failed = |e: rustls::Error| Error::invalid_input(format!("cannot set up TLS: {e}"));
-    let provider = rustls::crypto::CryptoProvider::get_default()
+/// The process's rustls provider: the installed default, else `ring`.
+pub(crate) fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    rustls::crypto::CryptoProvider::get_default()
         .cloned()
-        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-    let verifier = match VERIFIER.get() {
-        Some(verifier) => verifier.clone(),
-        None => {
-            let built =
-                rustls_platform_verifier::Verifier::new(provider.clone()).map_err(failed)?;
-            VERIFIER.get_or_init(|| Arc::new(built)).clone()
-        }
-    };
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+/// The platform's certificate verifier with the system's root certificates, built once per
+/// process: building it reads and parses every root certificate of the system, which was most of
+/// the cost of creating a client (and a Python `Client` makes two). A failure is not kept: the
+/// next caller tries again. Also verifies a Postgres store's `sslrootcert=system`.
+pub(crate) fn platform_verifier(
+    provider: &Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<rustls_platform_verifier::Verifier>, Error> {
+    static VERIFIER: OnceLock<Arc<rustls_platform_verifier::Verifier>> = OnceLock::new();
+    if let Some(verifier) = VERIFIER.get() {
+        return Ok(verifier.clone());
+    }
+    let built = rustls_platform_verifier::Verifier::new(provider.clone())
+        .map_err(|e| Error::invalid_input(format!("cannot set up TLS: {e}")))?;
+    Ok(VERIFIER.get_or_init(|| Arc::new(built)).clone())
+}
+
+/// The TLS settings of a client: reqwest's defaults (TLS 1.2 and 1.3, the platform's certificate
+/// verifier with the system's root certificates, SNI, ALPN `http/1.1`). The verifier is shared
+/// ([`platform_verifier`]); the rest is built for each client, so that no session cache (and its
+/// lock) is shared across a `fork()`.
+fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    let failed = |e: rustls::Error| Error::invalid_input(format!("cannot set up TLS: {e}"));
+    let provider = crypto_provider();
+    let verifier = platform_verifier(&provider)?;
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .map_err(failed)?

@@ -33,6 +33,8 @@ mod legacy;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_tls;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(test)]
@@ -275,7 +277,7 @@ fn parse_url(url: &str) -> Result<StoreUrl, Error> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         // Checked here, so that a store opened lazily (Node) refuses it at once too.
         #[cfg(feature = "postgres")]
-        postgres::pool_size(url, &redact(url))?;
+        postgres::url_options(url, &redact(url))?;
         return Ok(StoreUrl::Postgres(url.to_owned()));
     }
     if let Some((scheme, _)) = url.split_once("://") {
@@ -347,7 +349,7 @@ fn redact_query(tail: &str) -> String {
     format!("{path}?{}", query.join("&"))
 }
 
-fn percent_decoded(text: &str) -> String {
+pub(super) fn percent_decoded(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -5,14 +5,15 @@
 //! Every fenced write checks the lease in the same statement, under a shared advisory lock that
 //! a takeover waits for ([`HELD`]).
 //!
-//! Plain TCP or a Unix socket only: `sslmode=require` is refused (see docs/deployment.md).
+//! TCP with or without TLS ([`super::postgres_tls`]: libpq's `sslmode` and `sslrootcert`), or
+//! a Unix socket.
 
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
-use tokio_postgres::config::SslMode;
-use tokio_postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres::{Client, Config, Statement};
 
+use super::postgres_tls::{Tls, TlsOptions};
 use super::sqlite::{check_version, decode, encode};
 use super::{Acquired, Lease, Record, SCHEMA_VERSION, Store, lease_lost, redact};
 use crate::engine::UndeliveredEvent;
@@ -66,6 +67,7 @@ struct Conn {
 /// The `postgres://` store.
 pub struct PostgresStore {
     config: Config,
+    tls: Tls,
     /// The URL with its password redacted.
     location: String,
     conns: Vec<Mutex<Option<Arc<Conn>>>>,
@@ -88,16 +90,15 @@ impl PostgresStore {
     /// connection's task is spawned on it).
     pub async fn connect(url: &str) -> Result<Self, Error> {
         let location = redact(url);
-        let (url, pool) = pool_size(url, &location)?;
-        let mut config: Config = url.parse().map_err(|e| {
-            Error::InvalidInput(format!("store {location}: not a valid Postgres URL: {e}"))
+        let options = url_options(url, &location)?;
+        let mut config: Config = options.url.parse().map_err(|e| {
+            Error::InvalidInput(format!(
+                "store {location}: not a valid Postgres URL: {}",
+                described(&e)
+            ))
         })?;
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(Error::InvalidInput(format!(
-                "store {location}: sslmode=require is not supported (this build connects \
-                 without TLS); use a local socket or a private network with sslmode=disable"
-            )));
-        }
+        config.ssl_mode(options.tls.mode.ssl_mode());
+        let tls = options.tls.connector(&location)?;
         // A cashier cut off from its database must fail its ticks, not hang in them.
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(OPERATION_TIMEOUT);
@@ -106,7 +107,8 @@ impl PostgresStore {
         let store = Self {
             config,
             location,
-            conns: (0..pool).map(|_| Mutex::new(None)).collect(),
+            tls,
+            conns: (0..options.pool).map(|_| Mutex::new(None)).collect(),
             next: std::sync::atomic::AtomicUsize::new(0),
             granted: std::sync::Mutex::default(),
         };
@@ -168,7 +170,11 @@ impl PostgresStore {
     }
 
     fn err(&self, what: &str, e: tokio_postgres::Error) -> Error {
-        Error::Store(format!("store {}: cannot {what}: {e}", self.location))
+        Error::Store(format!(
+            "store {}: cannot {what}: {}",
+            self.location,
+            described(&e)
+        ))
     }
 
     /// The next connection in turn.
@@ -184,17 +190,23 @@ impl PostgresStore {
             return Ok(conn.clone());
         }
         *slot = None;
-        let (mut client, connection) = self.config.connect(NoTls).await.map_err(|e| {
-            Error::Store(format!(
-                "store {}: cannot connect to {}: {e}",
-                self.location,
-                self.target()
-            ))
-        })?;
+        let (mut client, connection) =
+            self.config.connect(self.tls.clone()).await.map_err(|e| {
+                Error::Store(format!(
+                    "store {}: cannot connect to {}: {}",
+                    self.location,
+                    self.target(),
+                    described(&e)
+                ))
+            })?;
         let location = self.location.clone();
         tokio::spawn(async move {
             if let Err(e) = connection.await {
-                log::warn!(target: "paysera_scanpay", "store {location}: connection lost: {e}");
+                log::warn!(
+                    target: "paysera_scanpay",
+                    "store {location}: connection lost: {}",
+                    described(&e)
+                );
             }
         });
         self.setup(&mut client).await?;
@@ -551,18 +563,45 @@ impl Store for PostgresStore {
     }
 }
 
-/// Takes the library's own `pool_size=N` (1 to [`MAX_POOL`], default [`POOL`]) out of a URL's
-/// query, leaving the rest for the Postgres driver. A web worker that only hands callbacks over
-/// needs one connection: `?pool_size=1`.
-pub(super) fn pool_size(url: &str, location: &str) -> Result<(String, usize), Error> {
-    let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_owned(), POOL));
-    };
+/// A driver error with its causes: tokio-postgres leaves the cause of a TLS or I/O failure (an
+/// unknown issuer, a refused connection) out of its own message.
+fn described(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// What the store takes out of its URL before tokio-postgres reads the rest: `pool_size`, and
+/// libpq's `sslmode` and `sslrootcert` (tokio-postgres knows only three of the five modes).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct UrlOptions {
+    /// The URL without them.
+    pub(super) url: String,
+    /// Connections (1 to [`MAX_POOL`], default [`POOL`]): a web worker that only hands
+    /// callbacks over needs one, `?pool_size=1`.
+    pub(super) pool: usize,
+    pub(super) tls: TlsOptions,
+}
+
+/// Reads and checks the options of a store URL; `location` is the redacted URL, for errors.
+pub(super) fn url_options(url: &str, location: &str) -> Result<UrlOptions, Error> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut pool = None;
+    let mut sslmode = None;
+    let mut sslrootcert = None;
     let mut rest = Vec::new();
+    let twice = |key: &str| Error::InvalidInput(format!("store {location}: {key} is given twice"));
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("pool_size", value)) => {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "pool_size" => {
                 let n = value
                     .parse::<usize>()
                     .ok()
@@ -573,20 +612,33 @@ pub(super) fn pool_size(url: &str, location: &str) -> Result<(String, usize), Er
                         ))
                     })?;
                 if pool.replace(n).is_some() {
-                    return Err(Error::InvalidInput(format!(
-                        "store {location}: pool_size is given twice"
-                    )));
+                    return Err(twice(key));
+                }
+            }
+            "sslmode" => {
+                if sslmode.replace(super::percent_decoded(value)).is_some() {
+                    return Err(twice(key));
+                }
+            }
+            "sslrootcert" => {
+                if sslrootcert.replace(super::percent_decoded(value)).is_some() {
+                    return Err(twice(key));
                 }
             }
             _ => rest.push(pair),
         }
     }
+    let tls = TlsOptions::new(sslmode.as_deref(), sslrootcert, location)?;
     let url = if rest.is_empty() {
         base.to_owned()
     } else {
         format!("{base}?{}", rest.join("&"))
     };
-    Ok((url, pool.unwrap_or(POOL)))
+    Ok(UrlOptions {
+        url,
+        pool: pool.unwrap_or(POOL),
+        tls,
+    })
 }
 
 #[cfg(test)]
@@ -597,41 +649,119 @@ mod tests {
     }
 
     #[test]
-    fn pool_size_is_taken_out_of_the_url() {
-        use super::{POOL, pool_size};
+    fn pool_size_and_tls_options_are_taken_out_of_the_url() {
+        use super::super::postgres_tls::{Mode, RootCert, TlsOptions};
+        use super::{POOL, url_options};
         let at = "postgres://shop:***@db/shop";
+        let prefer = TlsOptions {
+            mode: Mode::Prefer,
+            root: None,
+        };
         let cases = [
             (
                 "postgres://shop:pw@db/shop",
                 "postgres://shop:pw@db/shop",
                 POOL,
+                prefer.clone(),
             ),
-            ("postgres://db/shop?pool_size=1", "postgres://db/shop", 1),
+            (
+                "postgres://db/shop?pool_size=1",
+                "postgres://db/shop",
+                1,
+                prefer.clone(),
+            ),
             (
                 "postgres://db/shop?sslmode=disable&pool_size=8&connect_timeout=3",
-                "postgres://db/shop?sslmode=disable&connect_timeout=3",
+                "postgres://db/shop?connect_timeout=3",
                 8,
+                TlsOptions {
+                    mode: Mode::Disable,
+                    root: None,
+                },
             ),
             (
-                "postgres://db/shop?sslmode=disable",
-                "postgres://db/shop?sslmode=disable",
+                "postgres://db/shop?sslmode=require",
+                "postgres://db/shop",
                 POOL,
+                TlsOptions {
+                    mode: Mode::Require,
+                    root: None,
+                },
+            ),
+            (
+                "postgres://db/shop?sslmode=verify-ca&sslrootcert=%2Fetc%2Fca%20certs.pem&application_name=x",
+                "postgres://db/shop?application_name=x",
+                POOL,
+                TlsOptions {
+                    mode: Mode::VerifyCa,
+                    root: Some(RootCert::File("/etc/ca certs.pem".into())),
+                },
+            ),
+            (
+                "postgres://db/shop?sslrootcert=system&sslmode=verify-full",
+                "postgres://db/shop",
+                POOL,
+                TlsOptions {
+                    mode: Mode::VerifyFull,
+                    root: Some(RootCert::System),
+                },
             ),
         ];
-        for (url, rest, n) in cases {
-            assert_eq!(pool_size(url, at).unwrap(), (rest.to_owned(), n), "{url}");
+        for (url, rest, pool, tls) in cases {
+            let options = url_options(url, at).unwrap();
+            assert_eq!(
+                (options.url.as_str(), options.pool, &options.tls),
+                (rest, pool, &tls),
+                "{url}"
+            );
         }
-        for bad in ["0", "33", "two", ""] {
-            let err = pool_size(&format!("postgres://db/shop?pool_size={bad}"), at)
+        let refused = |query: &str| {
+            url_options(&format!("postgres://db/shop?{query}"), at)
                 .unwrap_err()
-                .to_string();
+                .to_string()
+        };
+        for bad in ["0", "33", "two", ""] {
+            let err = refused(&format!("pool_size={bad}"));
             assert!(
                 err.contains("pool_size must be a whole number from 1 to 32"),
                 "{err}"
             );
             assert!(err.contains(at), "{err}");
         }
-        let err = pool_size("postgres://db/shop?pool_size=1&pool_size=2", at).unwrap_err();
-        assert!(err.to_string().contains("twice"), "{err}");
+        for (query, why) in [
+            ("pool_size=1&pool_size=2", "pool_size is given twice"),
+            ("sslmode=require&sslmode=disable", "sslmode is given twice"),
+            (
+                "sslmode=verify-full&sslrootcert=a&sslrootcert=b",
+                "sslrootcert is given twice",
+            ),
+            (
+                "sslmode=allow",
+                "sslmode must be disable, prefer, require, verify-ca or verify-full, not \"allow\"",
+            ),
+            ("sslmode=REQUIRE", "not \"REQUIRE\""),
+            (
+                "sslmode=verify-full",
+                "sslmode=verify-full needs sslrootcert=",
+            ),
+            ("sslmode=verify-ca", "sslmode=verify-ca needs sslrootcert="),
+            (
+                "sslmode=verify-ca&sslrootcert=system",
+                "sslrootcert=system needs sslmode=verify-full, not sslmode=verify-ca",
+            ),
+            (
+                "sslrootcert=system",
+                "sslrootcert=system needs sslmode=verify-full, not sslmode=prefer",
+            ),
+            (
+                "sslmode=disable&sslrootcert=/ca.pem",
+                "sslrootcert is given with sslmode=disable",
+            ),
+            ("sslmode=require&sslrootcert=", "sslrootcert is empty"),
+        ] {
+            let err = refused(query);
+            assert!(err.contains(why), "{query}: {err}");
+            assert!(err.contains(at), "{query}: {err}");
+        }
     }
 }

@@ -548,13 +548,184 @@ mod postgres {
         assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
         assert!(err.contains("shop:***@"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
-        let err = open_store("postgres://u:hunter2@h/db?sslmode=require")
+    }
+
+    /// The test server's CA files (scripts/with-postgres.sh): the one that signed its
+    /// certificate (for `localhost` only), and one that signed nothing it holds.
+    fn cas() -> (String, String) {
+        let var = |name: &str| {
+            std::env::var(name)
+                .unwrap_or_else(|_| panic!("{name} is not set (scripts/with-postgres.sh)"))
+        };
+        (
+            var("PAYSERA_TEST_POSTGRES_CA"),
+            var("PAYSERA_TEST_POSTGRES_OTHER_CA"),
+        )
+    }
+
+    /// `url` with a password and its host as given (the server listens on 127.0.0.1 only;
+    /// `localhost` reaches it through `hostaddr`), and a query.
+    fn at_host(server: &str, host: &str, query: &str) -> String {
+        let url = server
+            .replace("postgres://postgres@", "postgres://postgres:hunter2@")
+            .replace("127.0.0.1", host);
+        let hostaddr = if host == "localhost" {
+            "hostaddr=127.0.0.1&"
+        } else {
+            ""
+        };
+        format!("{url}?{hostaddr}{query}")
+    }
+
+    /// Whether every connection the store holds (named by `application_name`) is encrypted.
+    async fn encrypted(server: &str, app: &str) -> bool {
+        let row = direct(server)
             .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("sslmode=require") && !err.contains("hunter2"),
-            "{err}"
-        );
+            .query_one(
+                "SELECT count(*), coalesce(bool_and(s.ssl), false) FROM pg_stat_activity a \
+                 JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = $1",
+                &[&app],
+            )
+            .await
+            .unwrap();
+        assert!(row.get::<_, i64>(0) > 0, "no connection named {app}");
+        row.get(1)
+    }
+
+    #[tokio::test]
+    async fn tls_modes_connect_and_encrypt_as_libpq_does() {
+        let Some(server) = server() else { return };
+        let (ca, _) = cas();
+        let database = fresh_database(&server).await;
+        let cases = [
+            ("127.0.0.1", String::new(), true), // prefer, the default
+            ("127.0.0.1", "sslmode=disable".to_owned(), false),
+            ("127.0.0.1", "sslmode=prefer".to_owned(), true),
+            ("127.0.0.1", "sslmode=require".to_owned(), true),
+            (
+                "127.0.0.1",
+                format!("sslmode=require&sslrootcert={ca}"),
+                true,
+            ),
+            (
+                "127.0.0.1",
+                format!("sslmode=verify-ca&sslrootcert={ca}"),
+                true,
+            ),
+            (
+                "localhost",
+                format!("sslmode=verify-full&sslrootcert={ca}"),
+                true,
+            ),
+        ];
+        for (i, (host, query, tls)) in cases.into_iter().enumerate() {
+            let app = format!("tls_{i}_{}", crate::mac::random_alphanumeric(6));
+            let url = at_host(&database, host, &format!("{query}&application_name={app}"));
+            let store = open_store(&url)
+                .await
+                .unwrap_or_else(|e| panic!("{query}: {e}"));
+            // The store works over it: a lease taken and a record written and read back.
+            let lease = Lease::new(Duration::from_secs(30));
+            assert!(
+                matches!(store.acquire(&lease).await.unwrap(), Acquired::Held { .. }),
+                "{query}"
+            );
+            store
+                .save(&lease, &record(&format!("tls-{i}"), Stage::Created))
+                .await
+                .unwrap();
+            assert!(
+                store
+                    .load()
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|r| r.reference == format!("tls-{i}"))
+            );
+            store.release(&lease).await.unwrap();
+            assert_eq!(encrypted(&server, &app).await, tls, "{query}");
+        }
+    }
+
+    #[tokio::test]
+    async fn tls_refuses_a_server_it_cannot_trust() {
+        let Some(server) = server() else { return };
+        let (ca, other) = cas();
+        let cases = [
+            // The certificate is for localhost, not for the address connected to.
+            (
+                "127.0.0.1",
+                format!("sslmode=verify-full&sslrootcert={ca}"),
+                "not valid for name",
+            ),
+            // Signed by a CA that was not given.
+            (
+                "localhost",
+                format!("sslmode=verify-full&sslrootcert={other}"),
+                "UnknownIssuer",
+            ),
+            (
+                "127.0.0.1",
+                format!("sslmode=verify-ca&sslrootcert={other}"),
+                "UnknownIssuer",
+            ),
+            (
+                "127.0.0.1",
+                format!("sslmode=require&sslrootcert={other}"),
+                "UnknownIssuer",
+            ),
+            ("127.0.0.1", format!("sslrootcert={other}"), "UnknownIssuer"),
+            // Not by one the system trusts either.
+            (
+                "localhost",
+                "sslmode=verify-full&sslrootcert=system".to_owned(),
+                "certificate",
+            ),
+        ];
+        for (host, query, why) in cases {
+            let err = open_store(&at_host(&server, host, &query))
+                .await
+                .map(|_| ())
+                .unwrap_err();
+            assert!(matches!(err, Error::Store(_)), "{query}: {err:?}");
+            let err = err.to_string();
+            assert!(
+                err.contains(why) && err.contains("cannot connect to"),
+                "{query}: {err}"
+            );
+            assert!(
+                !err.contains("hunter2") && err.contains("postgres:***@"),
+                "{query}: {err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unusable_sslrootcert_is_named_when_the_store_opens() {
+        let dir = temp_dir("sslrootcert");
+        let missing = dir.join("missing.pem");
+        let not_pem = dir.join("notes.txt");
+        std::fs::write(&not_pem, "not a certificate\n").unwrap();
+        let cut = dir.join("cut.pem");
+        std::fs::write(&cut, "-----BEGIN CERTIFICATE-----\nMIIB\n").unwrap();
+        for (file, why) in [
+            (&missing, "cannot read it"),
+            (&not_pem, "holds no PEM certificate"),
+            (&cut, "not a PEM file of certificates"),
+        ] {
+            // Nothing listens there: the file is read before any connection.
+            let url = format!(
+                "postgres://shop:hunter2@127.0.0.1:1/shop?sslmode=verify-ca&sslrootcert={}",
+                file.display()
+            );
+            let err = open_store(&url).await.map(|_| ()).unwrap_err();
+            assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+            let err = err.to_string();
+            assert!(
+                err.contains(why) && err.contains(&file.display().to_string()),
+                "{err}"
+            );
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 }

@@ -264,7 +264,9 @@ def store_url(database: Optional[Mapping[str, Any]] = None) -> str:
 
     - PostgreSQL (``django.db.backends.postgresql``, PostGIS):
       ``postgres://USER:PASSWORD@HOST:PORT/NAME``, user and password percent-encoded, host
-      ``localhost`` and port 5432 by default (a socket directory as host is percent-encoded);
+      ``localhost`` and port 5432 by default (a socket directory as host is percent-encoded),
+      with ``OPTIONS["sslmode"]`` and ``OPTIONS["sslrootcert"]`` kept (client certificates,
+      ``sslcert`` and ``sslkey``, are ``ImproperlyConfigured``);
     - SQLite (``django.db.backends.sqlite3``, SpatiaLite): ``sqlite://`` followed by the
       database file's absolute path (``sqlite:///srv/shop/db.sqlite3``);
     - anything else: ``ImproperlyConfigured`` naming the engine (set ``PAYSERA["STORE"]``).
@@ -304,8 +306,16 @@ def _postgres_url(database: Mapping[str, Any]) -> str:
     if user:
         userinfo = quote(user) + (f":{quote(password)}" if password else "") + "@"
     url = f"postgres://{userinfo}{host}:{port}/{quote(database.get('NAME') or '')}"
-    sslmode = (database.get("OPTIONS") or {}).get("sslmode")
-    return f"{url}?sslmode={quote(sslmode)}" if sslmode else url
+    options = database.get("OPTIONS") or {}
+    for unsupported in ("sslcert", "sslkey"):
+        if options.get(unsupported):
+            raise ImproperlyConfigured(
+                f"The cashier's store cannot use DATABASES['default']['OPTIONS']['{unsupported}']: "
+                "it has no client certificates. Set PAYSERA['STORE'] to a postgres:// URL for a "
+                "user that logs in with a password."
+            )
+    query = "&".join(f"{key}={quote(options[key])}" for key in ("sslmode", "sslrootcert") if options.get(key))
+    return f"{url}?{query}" if query else url
 
 
 def _sqlite_url(database: Mapping[str, Any]) -> str:
