@@ -221,7 +221,9 @@ def test_store_url_for_postgres() -> None:
     )
     for unsupported in ("sslcert", "sslkey"):
         with pytest.raises(ImproperlyConfigured, match=f"OPTIONS'\\]\\['{unsupported}'\\]"):
-            store_url({"ENGINE": engine, "NAME": "shop", "OPTIONS": {"sslmode": "require", unsupported: "/c.pem"}})
+            store_url(
+                {"ENGINE": engine, "NAME": "shop", "OPTIONS": {"sslmode": "require", unsupported: "/c.pem"}}
+            )
 
 
 def test_store_url_for_sqlite(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
