@@ -6,11 +6,15 @@ CARGO ?= cargo
 CARGO_BUILD_TARGET ?= $(shell rustc -vV | sed -n 's/^host: //p')
 export CARGO_BUILD_TARGET
 
-.PHONY: test lint lint-workflows rust-test python-test node-test browser-test dist dist-test fuzz demo sandbox build clean
+.PHONY: test check-disk lint lint-workflows rust-test python-test node-test browser-test dist dist-test fuzz demo sandbox build clean
 
 # Bindings first: maturin and napi builds, then cargo test reuses what it can (TOOLCHAIN.md).
 # Then the release artefacts, installed and smoke-tested without Rust.
-test: lint python-test node-test browser-test rust-test lint-workflows dist-test
+test: check-disk lint python-test node-test browser-test rust-test lint-workflows dist-test
+
+# A warning when the disk is too full for a clean build (scripts/check-disk.sh).
+check-disk:
+	bash scripts/check-disk.sh
 
 lint:
 	$(CARGO) fmt --all --check
