@@ -90,7 +90,8 @@ struct Shared {
 struct CallbackKey {
     pem: String,
     verifier: crate::callback::CallbackVerifier,
-    fetched: std::time::Instant,
+    /// tokio's clock (the system's, but that a test can move on).
+    fetched: tokio::time::Instant,
 }
 
 impl CallbackKey {
@@ -98,7 +99,7 @@ impl CallbackKey {
         Arc::new(Self {
             pem,
             verifier,
-            fetched: std::time::Instant::now(),
+            fetched: tokio::time::Instant::now(),
         })
     }
 }

@@ -102,6 +102,40 @@ async fn callbacks_are_verified_with_the_key_fetched_once() {
 }
 
 #[tokio::test]
+async fn a_rotated_callback_key_is_fetched_again_at_most_once_a_minute() {
+    let (old, new) = (
+        include_str!("../data/test_public_key_1024.pem"),
+        include_str!("../data/test_public_key.pem"),
+    );
+    let signer = paysera_scanpay::callback::CallbackSigner::from_pkcs8_pem(include_str!(
+        "../data/test_private_key.pem"
+    ))
+    .unwrap();
+    // The client fetched the key Paysera signed with before it rotated to the new one.
+    let mock = Mock::start(vec![reply(200, old), reply(200, new)]).await;
+    let client = mock.client(0);
+    let event = br#"{"type":"reserved","object":"transaction","data":{"transaction_key":"K"}}"#;
+    let sign = signer.sign(event);
+    // Refused at first: the key was fetched just now, and fetching it again on every failure
+    // would let forged callbacks turn into requests (polling covers what is refused).
+    assert!(!client.verify_callback(event, &sign).await.unwrap());
+    assert_eq!(mock.seen().len(), 1);
+    // A minute on, the failure fetches the key once more, and the callback is genuine.
+    tokio::time::pause();
+    tokio::time::advance(paysera_scanpay::defaults::PUBLIC_KEY_REFRESH_INTERVAL).await;
+    tokio::time::resume();
+    assert!(client.verify_callback(event, &sign).await.unwrap());
+    assert_eq!(mock.seen().len(), 2);
+    // The new key is kept: no more requests, for genuine callbacks or forged ones.
+    assert!(client.verify_callback(event, &sign).await.unwrap());
+    assert_eq!(client.get_public_key().await.unwrap(), new);
+    let forged = br#"{"type":"reserved","object":"transaction","data":{"transaction_key":"X"}}"#;
+    assert!(!client.verify_callback(forged, &sign).await.unwrap());
+    assert_eq!(mock.seen().len(), 2);
+    assert!(mock.seen().iter().all(|s| s.target == "/publickey"));
+}
+
+#[tokio::test]
 async fn no_secret_in_debug_or_errors() {
     let mock = Mock::start(vec![
         reply(401, r#"{"error":"unauthorized"}"#),
