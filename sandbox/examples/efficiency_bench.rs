@@ -7,8 +7,8 @@
 //!   the transaction, attach it, confirm, close) sent straight from the client, 64 in flight, no
 //!   engine, without and with a callback per transaction. A write costs the sandbox more than a
 //!   `GET`, and a callback much more (an RSA signature), so (2) is the limit the engine can reach.
-//! - The engine: 200 tables checked in, customers confirming as soon as the bill arrives
-//!   (autopilot), callbacks on (an endpoint on 127.0.0.1 handing the sandbox's signed callbacks
+//! - The engine: 200 tables checked in (`EFFICIENCY_TABLES`), customers confirming as soon as
+//!   the bill arrives (autopilot), callbacks on (an endpoint on 127.0.0.1 handing the sandbox's signed callbacks
 //!   to `Engine::handle_callback`) or off, the request budget lifted (`requests_per_minute: 0`),
 //!   pages of 200, `run_forever` with the default 3 s poll interval. Spots fully paid
 //!   (transaction confirmed, spot closed) per second, times the sandbox requests per spot (from
@@ -33,7 +33,21 @@ use paysera_scanpay::models::{
     CallbackUri, Money, Payment, PlaceInfo, Spot, SpotStatus, TransactionRequest, TransactionStatus,
 };
 
-const TABLES: usize = 200;
+/// Tables per run unless `EFFICIENCY_TABLES` says otherwise.
+const DEFAULT_TABLES: usize = 200;
+
+/// Tables checked in per run (`EFFICIENCY_TABLES`, default [`DEFAULT_TABLES`]).
+fn tables() -> usize {
+    static TABLES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *TABLES.get_or_init(|| match std::env::var("EFFICIENCY_TABLES") {
+        Ok(v) => v
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| panic!("EFFICIENCY_TABLES={v}: expected a whole number above 0")),
+        Err(_) => DEFAULT_TABLES,
+    })
+}
 /// The engine runs compared: (concurrency, callbacks on).
 const VARIANTS: [(usize, bool); 4] = [(8, true), (64, true), (8, false), (64, false)];
 /// The sandbox's callback signing key (the private half is not exported by the crate).
@@ -116,7 +130,7 @@ struct EngineRun {
 /// callback per spot as it does for the engine.
 async fn request_mix_bound(callbacks: bool) -> (f64, Cost) {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let spots: Vec<u64> = (0..TABLES)
+    let spots: Vec<u64> = (0..tables())
         .map(|i| {
             let s = sb
                 .create_spot(1, &format!("t{i}"), PlaceInfo::default())
@@ -177,7 +191,7 @@ async fn request_mix_bound(callbacks: bool) -> (f64, Cost) {
     assert!(sb.spots().iter().all(|s| s.status == SpotStatus::Closed));
     sink.abort();
     sb.shutdown().await;
-    (TABLES as f64 / cost.wall, cost)
+    (tables() as f64 / cost.wall, cost)
 }
 
 /// CPU per spot and cores busy, summed over the rounds.
@@ -188,7 +202,7 @@ fn cpu_columns(costs: impl Iterator<Item = Cost>, rounds: usize) -> String {
     });
     format!(
         "{:.2} ms | {:.1}",
-        total.cpu * 1e3 / (TABLES * rounds) as f64,
+        total.cpu * 1e3 / (tables() * rounds) as f64,
         total.cpu / total.wall
     )
 }
@@ -240,7 +254,7 @@ fn kind(method: &str, path: &str) -> String {
 
 async fn engine_run(concurrency: usize, callbacks: bool) -> EngineRun {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    for i in 0..TABLES {
+    for i in 0..tables() {
         let s = sb
             .create_spot(1, &format!("t{i}"), PlaceInfo::default())
             .unwrap();
@@ -259,7 +273,7 @@ async fn engine_run(concurrency: usize, callbacks: bool) -> EngineRun {
                 )])
             },
             move |e: Event| match e.kind {
-                EventKind::SpotClosed if closed.fetch_add(1, Ordering::SeqCst) + 1 == TABLES => {
+                EventKind::SpotClosed if closed.fetch_add(1, Ordering::SeqCst) + 1 == tables() => {
                     all_closed.notify_one();
                 }
                 EventKind::Error => eprintln!("error event: {:?}", e.message),
@@ -316,12 +330,12 @@ async fn engine_run(concurrency: usize, callbacks: bool) -> EngineRun {
 
     let mut kinds = BTreeMap::new();
     for entry in &journal {
-        *kinds.entry(kind(&entry.method, &entry.path)).or_insert(0.0) += 1.0 / TABLES as f64;
+        *kinds.entry(kind(&entry.method, &entry.path)).or_insert(0.0) += 1.0 / tables() as f64;
     }
     let callbacks_taken = arrivals.lock().unwrap().iter().filter(|a| a.2).count();
     EngineRun {
-        paid_per_s: TABLES as f64 / elapsed.as_secs_f64(),
-        requests_per_spot: journal.len() as f64 / TABLES as f64,
+        paid_per_s: tables() as f64 / elapsed.as_secs_f64(),
+        requests_per_spot: journal.len() as f64 / tables() as f64,
         kinds,
         callbacks_taken,
         callbacks_sent,
@@ -383,7 +397,8 @@ fn main() {
     let mix_cols = cpu_columns(mix.iter().map(|m: &(f64, Cost)| m.1), rounds);
     let mix_cb_cols = cpu_columns(mix_cb.iter().map(|m: &(f64, Cost)| m.1), rounds);
     println!(
-        "### Efficiency against the limit, {TABLES} tables, budget lifted (median of {rounds}, interleaved)"
+        "### Efficiency against the limit, {} tables, budget lifted (median of {rounds}, interleaved)",
+        tables()
     );
     println!();
     println!(
@@ -452,8 +467,8 @@ fn main() {
     }
     println!(
         "| callbacks the sandbox signed and posted / the engine took | {:.2} / {:.2} |",
-        last.callbacks_sent as f64 / TABLES as f64,
-        last.callbacks_taken as f64 / TABLES as f64
+        last.callbacks_sent as f64 / tables() as f64,
+        last.callbacks_taken as f64 / tables() as f64
     );
     println!("| RSA-2048 signature of one callback (sandbox side) | {sign_us:.0} µs |");
     println!("| RSA-2048 verification of one callback (engine side) | {verify_us:.0} µs |");

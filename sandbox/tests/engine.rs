@@ -247,6 +247,131 @@ async fn request_budget_is_shared_and_polling_is_constant() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_is_read_within_one_poll_interval() {
+    // 5 pages of waiting spots, and a poll interval far longer than the test: each check-in is
+    // ordered in the first sweep, not one page per interval.
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    for i in 0..250 {
+        let s = sb
+            .create_spot(1, &format!("t{i}"), PlaceInfo::default())
+            .unwrap();
+        sb.scan(s.id).unwrap();
+    }
+    let events: Events = Default::default();
+    let mut cfg = config();
+    cfg.poll_interval = Duration::from_secs(600);
+    let engine = Arc::new(
+        Engine::new(
+            sb.client(),
+            merchant(events.clone()),
+            Arc::new(MemoryStore::new()),
+            cfg,
+        )
+        .unwrap(),
+    );
+    let runner = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run_forever().await }
+    });
+    let ordered = || {
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.kind == EventKind::OrderCreated)
+            .count()
+    };
+    let started = Instant::now();
+    while ordered() < 250 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} of 250 ordered",
+            ordered()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The sweep ended at the last page: no more listings until the next interval.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let listings = |path: &str| {
+        sb.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.split('?').next() == Some(path))
+            .count()
+    };
+    assert_eq!(listings("/rest/v1/spots"), 5, "one listing per page of 50");
+    assert_eq!(
+        listings("/rest/v1/transactions"),
+        5,
+        "read beside each page of spots"
+    );
+    engine.stop();
+    tokio::time::timeout(Duration::from_secs(5), runner)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_alone_pays_every_page_within_one_poll_interval() {
+    // No callbacks, customers confirming at once, and a poll interval far longer than the test:
+    // the spots closed and the transactions confirmed leave their listings while the sweep
+    // reads them, and no page is skipped for it.
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    for i in 0..250 {
+        let s = sb
+            .create_spot(1, &format!("t{i}"), PlaceInfo::default())
+            .unwrap();
+        sb.scan(s.id).unwrap();
+    }
+    sb.set_autopilot(Some(paysera_sandbox::Autopilot::Confirm));
+    let events: Events = Default::default();
+    let mut cfg = config();
+    cfg.poll_interval = Duration::from_secs(600);
+    let engine = Arc::new(
+        Engine::new(
+            sb.client(),
+            merchant(events.clone()),
+            Arc::new(MemoryStore::new()),
+            cfg,
+        )
+        .unwrap(),
+    );
+    let runner = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run_forever().await }
+    });
+    let count = |kind: EventKind| {
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.kind == kind)
+            .count()
+    };
+    let started = Instant::now();
+    while count(EventKind::SpotClosed) < 250 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} of 250 paid, {} closed",
+            count(EventKind::Paid),
+            count(EventKind::SpotClosed)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(count(EventKind::Paid), 250);
+    assert_eq!(sb.transactions().len(), 250, "one transaction per check-in");
+    engine.stop();
+    tokio::time::timeout(Duration::from_secs(5), runner)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_200_tables_faults_and_restarts() {
     const SPOTS: u64 = 200;
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();

@@ -102,7 +102,10 @@ fn replica_process() {
             poll_interval: POLL,
             requests_per_minute: 0,
             customer_timeout: Duration::from_secs(2),
-            page_size: 50,
+            // Every check-in on one page: the listings per tick stay two, so that the bound
+            // below tells one cashier's polling from several (a sweep over several pages lists
+            // more per interval; tests/engine.rs covers that).
+            page_size: 200,
             concurrency: 8,
             event_retry: Duration::from_millis(50),
             event_retry_max: Duration::from_millis(300),

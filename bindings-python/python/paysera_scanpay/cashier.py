@@ -1,7 +1,8 @@
 """The cashier: the merchant's whole Scan and Pay loop, run by the Rust core's engine.
 
 You say how to price a waiting spot and what to do on each event; the engine polls Paysera at a
-constant cost (two listing requests per tick, whatever the number of tables), creates and
+bounded cost (two listing requests per tick, whatever the number of tables; the next pages at
+once only while the request budget can spare them), creates and
 attaches transactions, confirms what customers reserved, revokes what they ignored and frees
 the tables, exactly once, within one request budget. Its requests and its store run on the
 core's threads. Your handlers run on the thread that runs the cashier (``Cashier``) or on its

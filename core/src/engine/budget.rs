@@ -57,6 +57,17 @@ impl Budget {
         (tokens, paused)
     }
 
+    /// Whether the budget can afford more polling now: not paused, and unlimited or with at
+    /// least half its tokens left (what the next pages of a sweep may spend without starving
+    /// the actions that follow).
+    pub fn has_spare(&self) -> bool {
+        match self.snapshot() {
+            (_, Some(_)) => false,
+            (None, None) => true,
+            (Some(tokens), None) => tokens >= f64::from(self.per_minute) / 2.0,
+        }
+    }
+
     /// Waits until a request may be sent, and takes its token.
     pub async fn acquire(&self) {
         loop {
@@ -135,6 +146,36 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn spare_means_half_the_tokens_left_and_no_pause() {
+        assert!(Budget::new(0).has_spare());
+        let b = Budget::new(60);
+        assert!(b.has_spare());
+        for _ in 0..30 {
+            b.acquire().await;
+        }
+        assert!(b.has_spare(), "30 of 60 left");
+        b.acquire().await;
+        assert!(!b.has_spare(), "29 of 60 left");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(b.has_spare(), "refilled to 30");
+        let _ = b.observe::<()>(Err(Error::Api(Box::new(crate::error::ApiError {
+            status: 429,
+            code: "rate_limit_exceeded".into(),
+            description: None,
+            uri: None,
+            properties: None,
+            data: None,
+            correlation_id: None,
+            retry_after: Some(Duration::from_secs(2)),
+            method: "GET".into(),
+            path: "/".into(),
+            retry_safe: true,
+            after_unknown_outcome: false,
+        }))));
+        assert!(!b.has_spare(), "paused by a 429");
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,7 +1,8 @@
 //! The cashier: the merchant's Scan and Pay loop, built once.
 //!
 //! Each tick reads one page of waiting spots and one page of reserved transactions (whatever
-//! the number of spots: the pages rotate across ticks), then does what those require: price a
+//! the number of spots: the pages rotate across ticks, and `run_forever` reads the next ones at
+//! once while the budget can spare them: `Sweep`), then does what those require: price a
 //! fresh check-in, create its transaction, attach it as the spot's order; confirm what the
 //! customer reserved, report it `paid`, close the spot; revoke an order the customer ignored;
 //! report rejections and failures and free the spot.
@@ -85,8 +86,13 @@ pub struct Engine {
     delivering: Mutex<HashSet<u64>>,
     /// Events whose delivery failed during the current tick.
     failed_this_tick: Mutex<HashSet<String>>,
-    spot_cursor: AtomicU64,
-    tx_cursor: AtomicU64,
+    /// Where the pages of waiting spots, and of reserved transactions, have been read to.
+    spot_sweep: Mutex<Sweep>,
+    tx_sweep: Mutex<Sweep>,
+    /// Spots this engine closed, and transactions it saw leave `reserved` (confirmed, or found
+    /// settled otherwise): they left their listing, so the later items moved up.
+    spots_closed: AtomicU64,
+    unreserved: AtomicU64,
     polls: AtomicU64,
     actions: AtomicU64,
     stop: AtomicBool,
@@ -193,8 +199,10 @@ impl Engine {
             event_seq: AtomicU64::new(event_seq),
             delivering: Mutex::new(HashSet::new()),
             failed_this_tick: Mutex::new(HashSet::new()),
-            spot_cursor: AtomicU64::new(0),
-            tx_cursor: AtomicU64::new(0),
+            spot_sweep: Mutex::default(),
+            tx_sweep: Mutex::default(),
+            spots_closed: AtomicU64::new(0),
+            unreserved: AtomicU64::new(0),
             polls: AtomicU64::new(0),
             actions: AtomicU64::new(0),
             stop: AtomicBool::new(false),
@@ -260,11 +268,22 @@ impl Engine {
         let _hold = lease::LetGoOnDrop(self);
         self.looping.store(true, Ordering::SeqCst);
         while !self.is_stopped() {
-            if let Err(e) = self.tick().await {
+            let ticked = self.tick().await;
+            if let Err(e) = &ticked {
                 log::warn!(target: "paysera_scanpay", "cashier tick failed: {e}");
             }
             if self.is_stopped() {
                 break;
+            }
+            // More pages of waiting spots or reserved transactions than this tick read: read
+            // the next ones now, while the budget can spare it, so that a check-in on the last
+            // page waits one poll interval, not one per page. The cursors wrap after the last
+            // page, which ends the sweep until the next interval. (A tick that polled nothing, a
+            // standby's or one cut short, never continues one.)
+            let polled = ticked.as_ref().is_ok_and(|r| r.polling_requests > 0);
+            if polled && self.mid_sweep() && self.budget.has_spare() {
+                tokio::task::yield_now().await;
+                continue;
             }
             let pause = self.config.poll_interval;
             tokio::select! {
@@ -385,8 +404,14 @@ impl Engine {
 
     // ---- polling -------------------------------------------------------------------------------
 
+    /// Whether the last page read of waiting spots or of reserved transactions was followed by
+    /// more: a sweep over every page is under way.
+    fn mid_sweep(&self) -> bool {
+        lock(&self.spot_sweep).more || lock(&self.tx_sweep).more
+    }
+
     async fn poll_spots(&self) -> Result<Vec<Spot>, Error> {
-        let offset = self.spot_cursor.load(Ordering::Relaxed) as u32;
+        let (offset, left) = Sweep::start(&self.spot_sweep, &self.spots_closed);
         let query = SpotQuery {
             status: Some(SpotStatus::Waiting),
             location_id: self.config.location_id,
@@ -397,17 +422,14 @@ impl Engine {
         self.polls.fetch_add(1, Ordering::Relaxed);
         let page = self.client.list_spots(&query).await;
         let page = self.budget.observe(page)?;
-        let next = advance(
-            offset,
-            page.spots.len(),
-            page.metadata.as_ref().and_then(|m| m.total),
-        );
-        self.spot_cursor.store(u64::from(next), Ordering::Relaxed);
+        let total = page.metadata.as_ref().and_then(|m| m.total);
+        *lock(&self.spot_sweep) =
+            Sweep::read(offset, self.config.page_size, page.spots.len(), total, left);
         Ok(page.spots)
     }
 
     async fn poll_reserved(&self) -> Result<Vec<Transaction>, Error> {
-        let offset = self.tx_cursor.load(Ordering::Relaxed) as u32;
+        let (offset, left) = Sweep::start(&self.tx_sweep, &self.unreserved);
         let query = TransactionQuery {
             statuses: vec![TransactionStatus::Reserved],
             location_id: self.config.location_id,
@@ -419,12 +441,14 @@ impl Engine {
         self.polls.fetch_add(1, Ordering::Relaxed);
         let page = self.client.list_transactions(&query).await;
         let page = self.budget.observe(page)?;
-        let next = advance(
+        let total = page.metadata.as_ref().and_then(|m| m.total);
+        *lock(&self.tx_sweep) = Sweep::read(
             offset,
+            self.config.page_size,
             page.transactions.len(),
-            page.metadata.as_ref().and_then(|m| m.total),
+            total,
+            left,
         );
-        self.tx_cursor.store(u64::from(next), Ordering::Relaxed);
         Ok(page.transactions)
     }
 
@@ -506,14 +530,54 @@ impl Engine {
     }
 }
 
-/// The next offset of a rotating page cursor: wrap to the start after the last page.
-fn advance(offset: u32, got: usize, total: Option<u64>) -> u32 {
-    let next = offset.saturating_add(got as u32);
-    match total {
-        _ if got == 0 => 0,
-        Some(t) if u64::from(next) >= t => 0,
-        _ => next,
+/// How far a sweep over the pages of a listing has read. Polling reads one page per tick, and
+/// the next tick the next page, until the last; items that left the listing in between (spots
+/// this engine closed, transactions it confirmed) moved the later ones up by as many, so the
+/// next page starts that much earlier. (Items others removed are not known: what moved past the
+/// cursor is read in the next sweep.)
+#[derive(Debug, Default)]
+struct Sweep {
+    /// Where the page after the last one read starts, as the listing was then.
+    next: u32,
+    /// Whether there is such a page: the sweep is under way.
+    more: bool,
+    /// The count of items that left the listing, when it was read.
+    left_at: u64,
+}
+
+impl Sweep {
+    /// The offset of the page to read now, and the count of items that have left (to pass to
+    /// [`Self::read`]).
+    fn start(sweep: &Mutex<Sweep>, left: &AtomicU64) -> (u32, u64) {
+        let left = left.load(Ordering::Relaxed);
+        let s = lock(sweep);
+        let offset = if s.more {
+            s.next
+                .saturating_sub(u32::try_from(left - s.left_at).unwrap_or(u32::MAX))
+        } else {
+            0
+        };
+        (offset, left)
     }
+
+    /// After reading `got` items at `offset`, of `total` when Paysera says (else a full page of
+    /// `page_size` means there may be more).
+    fn read(offset: u32, page_size: u32, got: usize, total: Option<u64>, left_at: u64) -> Self {
+        let more = got > 0
+            && match total {
+                Some(t) => u64::from(offset) + (got as u64) < t,
+                None => got >= page_size as usize,
+            };
+        Self {
+            next: offset.saturating_add(u32::try_from(got).unwrap_or(u32::MAX)),
+            more,
+            left_at,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]
@@ -521,10 +585,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursor_wraps() {
-        assert_eq!(advance(0, 100, Some(250)), 100);
-        assert_eq!(advance(200, 50, Some(250)), 0);
-        assert_eq!(advance(100, 0, None), 0);
-        assert_eq!(advance(0, 100, None), 100);
+    fn a_sweep_reads_every_page_then_starts_again() {
+        let (sweep, left) = (Mutex::new(Sweep::default()), AtomicU64::new(0));
+        let read = |got: usize, total: Option<u64>| {
+            let (offset, at) = Sweep::start(&sweep, &left);
+            *lock(&sweep) = Sweep::read(offset, 100, got, total, at);
+            offset
+        };
+        // 250 in all, pages of 100.
+        assert_eq!(read(100, Some(250)), 0);
+        assert_eq!(read(100, Some(250)), 100);
+        assert_eq!(read(50, Some(250)), 200);
+        assert!(!lock(&sweep).more);
+        assert_eq!(
+            read(100, Some(250)),
+            0,
+            "the next sweep starts at the first page"
+        );
+        // 30 left the listing since: the next page starts 30 earlier.
+        left.store(30, Ordering::Relaxed);
+        assert_eq!(read(100, Some(220)), 70);
+        // A whole page left: read at the same place again.
+        left.store(130, Ordering::Relaxed);
+        assert_eq!(read(0, Some(120)), 70);
+        assert!(!lock(&sweep).more, "nothing there: the sweep is over");
+        // Without a total, a full page may be followed by more; a short one is the last.
+        assert_eq!(read(100, None), 0);
+        assert!(lock(&sweep).more);
+        assert_eq!(read(40, None), 100);
+        assert!(!lock(&sweep).more);
     }
 }

@@ -2,6 +2,8 @@
 //! the record *before* a call whose outcome could be lost, and reconciles a lost outcome by
 //! reading Paysera's state before re-creating anything.
 
+use std::sync::atomic::Ordering;
+
 use super::reference::{reference_of, spot_of_reference};
 use super::{
     CallError, Engine, EventKind, Outcome, REFERENCE_PARAMETER, Record, Stage, Step, delivered,
@@ -219,9 +221,13 @@ impl Engine {
             .call(self.client.confirm_transaction(&key, prices.as_ref()))
             .await
         {
-            Ok(confirmed) => self.paid(record, confirmed).await,
+            Ok(confirmed) => {
+                self.unreserved.fetch_add(1, Ordering::Relaxed);
+                self.paid(record, confirmed).await
+            }
             Err(CallError::Failed(e)) if e.code() == "invalid_state" => {
                 // Not reserved any more: read what it became.
+                self.unreserved.fetch_add(1, Ordering::Relaxed);
                 record.stage = Stage::Confirming;
                 Box::pin(self.settle_from_transaction(record)).await
             }
@@ -335,7 +341,9 @@ impl Engine {
     async fn close(&self, mut record: Record) -> Step {
         match self.call(self.client.close_spot(record.spot_id)).await {
             // Already closed (by us before a lost response, or by staff): the spot is free.
-            Ok(_) => {}
+            Ok(_) => {
+                self.spots_closed.fetch_add(1, Ordering::Relaxed);
+            }
             Err(CallError::Failed(e)) if e.code() == "invalid_state" => {}
             Err(CallError::Lost(e) | CallError::Failed(e)) => {
                 return self.error(&record, format!("closing the spot: {e}")).await;
