@@ -292,6 +292,23 @@ describe('start, stop and AbortSignal', () => {
     expect(sandbox.requests()).toHaveLength(count);
   });
 
+  test('start() reads every page of waiting tables within one poll interval', async () => {
+    // Three pages and a poll interval far longer than the test: every table is billed and paid
+    // in the first sweep, not one page per interval.
+    for (let i = 0; i < 25; i++) sandbox.scan(sandbox.createSpot(1, `t${i}`).id);
+    sandbox.setAutopilot('confirm');
+    const { cashier: c, seen } = cashier({ pollIntervalMs: 600000, pageSize: 10 });
+    const running = c.start();
+    try {
+      await eventually(() => seen.filter((e) => e.kind === 'spot_closed').length === 25, 30000);
+    } finally {
+      c.stop();
+      await running;
+    }
+    expect(seen.filter((e) => e.kind === 'paid')).toHaveLength(25);
+    expect(sandbox.transactions()).toHaveLength(25);
+  });
+
   test('the autopilot can reject too', async () => {
     const spot = sandbox.createSpot(1, 'r');
     sandbox.scan(spot.id);

@@ -379,6 +379,24 @@ def test_a_store_at_a_path_lets_a_new_cashier_finish(
     assert cashier(client, store=log)[0].records() == []
 
 
+def test_run_forever_reads_every_page_within_one_poll_interval(sandbox: Sandbox, client: Client) -> None:
+    # Three pages of waiting tables and a poll interval far longer than the test: every table is
+    # billed and paid in the first sweep, not one page per interval.
+    for i in range(25):
+        sandbox.scan(sandbox.create_spot(1, f"t{i}").id)
+    sandbox.set_autopilot("confirm")
+    c, seen = cashier(client, poll_interval=600.0, page_size=10)
+    runner = threading.Thread(target=c.run_forever)
+    runner.start()
+    try:
+        eventually(lambda: sum(e.kind == "spot_closed" for e in seen) == 25, timeout=30)
+    finally:
+        c.stop()
+        runner.join(timeout=30)
+    assert sum(e.kind == "paid" for e in seen) == 25
+    assert len(sandbox.transactions()) == 25
+
+
 def test_run_forever_until_stop_from_another_thread(sandbox: Sandbox, client: Client) -> None:
     for i in range(10):
         sandbox.scan(sandbox.create_spot(1, f"t{i}").id)
