@@ -553,7 +553,7 @@ impl Sweep {
         let s = lock(sweep);
         let offset = if s.more {
             s.next
-                .saturating_sub(u32::try_from(left - s.left_at).unwrap_or(u32::MAX))
+                .saturating_sub(u32::try_from(left.saturating_sub(s.left_at)).unwrap_or(u32::MAX))
         } else {
             0
         };
