@@ -45,6 +45,48 @@ fn config() -> EngineConfig {
     }
 }
 
+/// A sandbox with `tables` spots, each checked in by a customer.
+async fn with_check_ins(tables: usize) -> Sandbox {
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    for i in 0..tables {
+        let s = sb
+            .create_spot(1, &format!("t{i}"), PlaceInfo::default())
+            .unwrap();
+        sb.scan(s.id).unwrap();
+    }
+    sb
+}
+
+/// `run_forever` in a task; [`stop`] ends it.
+fn run_in_background(
+    engine: &Arc<Engine>,
+) -> tokio::task::JoinHandle<Result<(), paysera_scanpay::Error>> {
+    let engine = engine.clone();
+    tokio::spawn(async move { engine.run_forever().await })
+}
+
+async fn stop(
+    engine: &Engine,
+    runner: tokio::task::JoinHandle<Result<(), paysera_scanpay::Error>>,
+) {
+    engine.stop();
+    tokio::time::timeout(Duration::from_secs(5), runner)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+/// How many events of `kind` the handler received.
+fn count(events: &Events, kind: EventKind) -> usize {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == kind)
+        .count()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn happy_path_one_table() {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
@@ -246,18 +288,14 @@ async fn request_budget_is_shared_and_polling_is_constant() {
     sb.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_page_is_read_within_one_poll_interval() {
-    // 5 pages of waiting spots, and a poll interval far longer than the test: each check-in is
-    // ordered in the first sweep, not one page per interval.
-    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    for i in 0..250 {
-        let s = sb
-            .create_spot(1, &format!("t{i}"), PlaceInfo::default())
-            .unwrap();
-        sb.scan(s.id).unwrap();
-    }
-    let events: Events = Default::default();
+/// A cashier over `sb` with pages of 50 and a poll interval far longer than any test, running.
+fn sweeping_cashier(
+    sb: &Sandbox,
+    events: &Events,
+) -> (
+    Arc<Engine>,
+    tokio::task::JoinHandle<Result<(), paysera_scanpay::Error>>,
+) {
     let mut cfg = config();
     cfg.poll_interval = Duration::from_secs(600);
     let engine = Arc::new(
@@ -269,27 +307,32 @@ async fn every_page_is_read_within_one_poll_interval() {
         )
         .unwrap(),
     );
-    let runner = tokio::spawn({
-        let engine = engine.clone();
-        async move { engine.run_forever().await }
-    });
-    let ordered = || {
-        events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| e.kind == EventKind::OrderCreated)
-            .count()
-    };
+    let runner = run_in_background(&engine);
+    (engine, runner)
+}
+
+/// Waits up to a minute (far less than the poll interval) for `n` events of `kind`.
+async fn wait_for(events: &Events, kind: EventKind, n: usize) {
     let started = Instant::now();
-    while ordered() < 250 {
+    while count(events, kind) < n {
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "{} of 250 ordered",
-            ordered()
+            "{} of {n} {kind:?}, {} paid",
+            count(events, kind),
+            count(events, EventKind::Paid)
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_is_read_within_one_poll_interval() {
+    // 5 pages of waiting spots: each check-in is ordered in the first sweep, not one page per
+    // interval.
+    let sb = with_check_ins(250).await;
+    let events: Events = Default::default();
+    let (engine, runner) = sweeping_cashier(&sb, &events);
+    wait_for(&events, EventKind::OrderCreated, 250).await;
     // The sweep ended at the last page: no more listings until the next interval.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let listings = |path: &str| {
@@ -304,70 +347,22 @@ async fn every_page_is_read_within_one_poll_interval() {
         5,
         "read beside each page of spots"
     );
-    engine.stop();
-    tokio::time::timeout(Duration::from_secs(5), runner)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    stop(&engine, runner).await;
     sb.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polling_alone_pays_every_page_within_one_poll_interval() {
-    // No callbacks, customers confirming at once, and a poll interval far longer than the test:
-    // the spots closed and the transactions confirmed leave their listings while the sweep
-    // reads them, and no page is skipped for it.
-    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    for i in 0..250 {
-        let s = sb
-            .create_spot(1, &format!("t{i}"), PlaceInfo::default())
-            .unwrap();
-        sb.scan(s.id).unwrap();
-    }
+    // No callbacks and customers confirming at once: the spots closed and the transactions
+    // confirmed leave their listings while the sweep reads them, and no page is skipped for it.
+    let sb = with_check_ins(250).await;
     sb.set_autopilot(Some(paysera_sandbox::Autopilot::Confirm));
     let events: Events = Default::default();
-    let mut cfg = config();
-    cfg.poll_interval = Duration::from_secs(600);
-    let engine = Arc::new(
-        Engine::new(
-            sb.client(),
-            merchant(events.clone()),
-            Arc::new(MemoryStore::new()),
-            cfg,
-        )
-        .unwrap(),
-    );
-    let runner = tokio::spawn({
-        let engine = engine.clone();
-        async move { engine.run_forever().await }
-    });
-    let count = |kind: EventKind| {
-        events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| e.kind == kind)
-            .count()
-    };
-    let started = Instant::now();
-    while count(EventKind::SpotClosed) < 250 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{} of 250 paid, {} closed",
-            count(EventKind::Paid),
-            count(EventKind::SpotClosed)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(count(EventKind::Paid), 250);
+    let (engine, runner) = sweeping_cashier(&sb, &events);
+    wait_for(&events, EventKind::SpotClosed, 250).await;
+    assert_eq!(count(&events, EventKind::Paid), 250);
     assert_eq!(sb.transactions().len(), 250, "one transaction per check-in");
-    engine.stop();
-    tokio::time::timeout(Duration::from_secs(5), runner)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    stop(&engine, runner).await;
     sb.shutdown().await;
 }
 
@@ -537,13 +532,7 @@ async fn chaos_200_tables_faults_and_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autopilot_customers_and_run_forever_stop() {
-    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    for i in 0..25 {
-        let s = sb
-            .create_spot(1, &format!("t{i}"), PlaceInfo::default())
-            .unwrap();
-        sb.scan(s.id).unwrap();
-    }
+    let sb = with_check_ins(25).await;
     sb.set_autopilot(Some(paysera_sandbox::Autopilot::Confirm));
     let events: Events = Default::default();
     let mut cfg = config();
@@ -558,28 +547,13 @@ async fn autopilot_customers_and_run_forever_stop() {
         )
         .unwrap(),
     );
-    let runner = tokio::spawn({
-        let engine = engine.clone();
-        async move { engine.run_forever().await }
-    });
+    let runner = run_in_background(&engine);
     let started = Instant::now();
-    while events
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|e| e.kind == EventKind::SpotClosed)
-        .count()
-        < 25
-    {
+    while count(&events, EventKind::SpotClosed) < 25 {
         assert!(started.elapsed() < Duration::from_secs(30));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    engine.stop();
-    tokio::time::timeout(Duration::from_secs(5), runner)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    stop(&engine, runner).await;
     let paid = events
         .lock()
         .unwrap()

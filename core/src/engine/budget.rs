@@ -132,6 +132,24 @@ impl Budget {
 mod tests {
     use super::*;
 
+    /// Paysera's 429 with `Retry-After: seconds`.
+    fn rate_limited(seconds: u64) -> Error {
+        Error::Api(Box::new(crate::error::ApiError {
+            status: 429,
+            code: "rate_limit_exceeded".into(),
+            description: None,
+            uri: None,
+            properties: None,
+            data: None,
+            correlation_id: None,
+            retry_after: Some(Duration::from_secs(seconds)),
+            method: "GET".into(),
+            path: "/".into(),
+            retry_safe: true,
+            after_unknown_outcome: false,
+        }))
+    }
+
     #[tokio::test(start_paused = true)]
     async fn spends_tokens_then_waits_for_refill() {
         let b = Budget::new(60);
@@ -161,41 +179,14 @@ mod tests {
         assert!(!b.has_spare(), "29 of 60 left");
         tokio::time::advance(Duration::from_secs(1)).await;
         assert!(b.has_spare(), "refilled to 30");
-        let _ = b.observe::<()>(Err(Error::Api(Box::new(crate::error::ApiError {
-            status: 429,
-            code: "rate_limit_exceeded".into(),
-            description: None,
-            uri: None,
-            properties: None,
-            data: None,
-            correlation_id: None,
-            retry_after: Some(Duration::from_secs(2)),
-            method: "GET".into(),
-            path: "/".into(),
-            retry_safe: true,
-            after_unknown_outcome: false,
-        }))));
+        let _ = b.observe::<()>(Err(rate_limited(2)));
         assert!(!b.has_spare(), "paused by a 429");
     }
 
     #[tokio::test(start_paused = true)]
     async fn rate_limit_pauses_everyone() {
         let b = Budget::new(0);
-        let err = Error::Api(Box::new(crate::error::ApiError {
-            status: 429,
-            code: "rate_limit_exceeded".into(),
-            description: None,
-            uri: None,
-            properties: None,
-            data: None,
-            correlation_id: None,
-            retry_after: Some(Duration::from_secs(2)),
-            method: "GET".into(),
-            path: "/".into(),
-            retry_safe: true,
-            after_unknown_outcome: false,
-        }));
-        let _ = b.observe::<()>(Err(err));
+        let _ = b.observe::<()>(Err(rate_limited(2)));
         let start = tokio::time::Instant::now();
         b.acquire().await;
         assert!(start.elapsed() >= Duration::from_secs(2));

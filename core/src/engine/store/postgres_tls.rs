@@ -135,23 +135,23 @@ impl TlsOptions {
             Some(RootCert::File(path)) => Some(Arc::new(read_roots(path, location)?)),
             _ => None,
         };
-        let failed = |e: rustls::Error| Error::InvalidInput(format!("store {location}: TLS: {e}"));
+        let failed =
+            |e: &dyn std::fmt::Display| Error::InvalidInput(format!("store {location}: TLS: {e}"));
         let verifier: Arc<dyn ServerCertVerifier> = match (self.mode, roots) {
             (Mode::VerifyFull, Some(roots)) => {
                 rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
                     .build()
-                    .map_err(|e| Error::InvalidInput(format!("store {location}: TLS: {e}")))?
+                    .map_err(|e| failed(&e))?
             }
             (Mode::VerifyFull, None) => crate::client::platform_verifier(&provider)?,
-            (_, Some(roots)) => Arc::new(ChainOnly {
+            (_, roots) => Arc::new(ChainCheck {
                 roots,
                 provider: provider.clone(),
             }),
-            (_, None) => Arc::new(Unverified(provider.clone())),
         };
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(rustls::ALL_VERSIONS)
-            .map_err(failed)?
+            .map_err(|e| failed(&e))?
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
@@ -176,83 +176,18 @@ fn read_roots(path: &str, location: &str) -> Result<RootCertStore, Error> {
     Ok(roots)
 }
 
-/// `prefer` and `require` without `sslrootcert`, as libpq: the connection is encrypted and the
-/// server proves it holds the key of the certificate it sent, but nothing says whose it is.
+/// The certificate check of every mode but `verify-full`. With `roots` (`verify-ca`, and
+/// `prefer` or `require` with `sslrootcert`) the certificate must chain to one of them; the host
+/// name is not compared. Without (`prefer` and `require`, as libpq), the connection is encrypted
+/// and the server proves it holds the key of the certificate it sent, but nothing says whose it
+/// is.
 #[derive(Debug)]
-struct Unverified(Arc<CryptoProvider>);
-
-/// `verify-ca`, and `prefer` or `require` with `sslrootcert`: the certificate must chain to one of
-/// the given CAs; the host name is not compared.
-#[derive(Debug)]
-struct ChainOnly {
-    roots: Arc<RootCertStore>,
+struct ChainCheck {
+    roots: Option<Arc<RootCertStore>>,
     provider: Arc<CryptoProvider>,
 }
 
-fn tls12_signature(
-    provider: &CryptoProvider,
-    message: &[u8],
-    cert: &CertificateDer<'_>,
-    dss: &DigitallySignedStruct,
-) -> Result<HandshakeSignatureValid, rustls::Error> {
-    rustls::crypto::verify_tls12_signature(
-        message,
-        cert,
-        dss,
-        &provider.signature_verification_algorithms,
-    )
-}
-
-fn tls13_signature(
-    provider: &CryptoProvider,
-    message: &[u8],
-    cert: &CertificateDer<'_>,
-    dss: &DigitallySignedStruct,
-) -> Result<HandshakeSignatureValid, rustls::Error> {
-    rustls::crypto::verify_tls13_signature(
-        message,
-        cert,
-        dss,
-        &provider.signature_verification_algorithms,
-    )
-}
-
-impl ServerCertVerifier for Unverified {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        tls12_signature(&self.0, message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        tls13_signature(&self.0, message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for ChainCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -261,14 +196,16 @@ impl ServerCertVerifier for ChainOnly {
         _: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_cert_signed_by_trust_anchor(
-            &cert,
-            &self.roots,
-            intermediates,
-            now,
-            self.provider.signature_verification_algorithms.all,
-        )?;
+        if let Some(roots) = &self.roots {
+            let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_cert_signed_by_trust_anchor(
+                &cert,
+                roots,
+                intermediates,
+                now,
+                self.provider.signature_verification_algorithms.all,
+            )?;
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -278,7 +215,12 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        tls12_signature(&self.provider, message, cert, dss)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -287,7 +229,12 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        tls13_signature(&self.provider, message, cert, dss)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
