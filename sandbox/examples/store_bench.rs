@@ -2,7 +2,8 @@
 //! Postgres with fsync on):
 //!
 //! - store operation latency, p50 and p99: a fenced `save` of a record, a lease renewal
-//!   (`acquire`), and `load` of 200 records, for SQLite and Postgres (memory as the floor);
+//!   (`acquire`), and `load` of 200 records, for SQLite and Postgres, plain and over TLS
+//!   (memory as the floor); the runs below connect to Postgres without TLS;
 //! - spots fully paid per second, 200 tables, customers confirming at once (autopilot), budget
 //!   lifted, polling every 10 ms: the single-process memory store (the baseline) against SQLite
 //!   and against 1, 2 and 4 replicas on one Postgres (separate engines and connections);
@@ -217,7 +218,14 @@ async fn main() {
     for (name, url) in [
         ("memory", "memory".to_owned()),
         ("SQLite (WAL, synchronous=FULL)", sqlite_url("ops")),
-        ("Postgres (fsync on, loopback)", fresh_postgres("ops").await),
+        (
+            "Postgres (fsync on, loopback)",
+            format!("{}?sslmode=disable", fresh_postgres("ops").await),
+        ),
+        (
+            "Postgres over TLS (`sslmode=require`, fsync on, loopback)",
+            format!("{}?sslmode=require", fresh_postgres("ops").await),
+        ),
     ] {
         let l = op_latency(open_store(&url).await.unwrap(), 2000).await;
         println!(
@@ -252,7 +260,7 @@ async fn main() {
                 let url = match *kind {
                     "memory" => "memory".to_owned(),
                     "sqlite" => sqlite_url("run"),
-                    _ => fresh_postgres("run").await,
+                    _ => format!("{}?sslmode=disable", fresh_postgres("run").await),
                 };
                 let run = paid_per_second(&url, *replicas, latency).await;
                 results[i].0.push(run.paid_per_s);
