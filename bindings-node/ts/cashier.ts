@@ -152,7 +152,8 @@ export interface CashierOptions {
   /** How often the active cashier looks in a shared store for callbacks other processes handed
    * over; default {@link DEFAULT_WAKE_INTERVAL_MS}. */
   wakeIntervalMs?: number;
-  /** Pause between ticks of `start()`; default {@link DEFAULT_POLL_INTERVAL_MS}. */
+  /** Pause between ticks of `start()` (none while a sweep over more pages is under way and the
+   * budget can spare it); default {@link DEFAULT_POLL_INTERVAL_MS}. */
   pollIntervalMs?: number;
   /** Budget shared by every request; default {@link DEFAULT_REQUESTS_PER_MINUTE}, 0 for no limit. */
   requestsPerMinute?: number;
@@ -264,7 +265,9 @@ export class Cashier {
     return call(options.signal, (t) => this.#native.runOnce(t));
   }
 
-  /** Ticks every `pollIntervalMs` in the background until `stop()` or until `signal` aborts;
+  /** Ticks every `pollIntervalMs` (at once while more pages of waiting spots or reserved
+   * transactions remain and the budget can spare them) in the background until `stop()` or
+   * until `signal` aborts;
    * the Promise resolves once the loop has ended (after the step in progress). A failing tick
    * (Paysera down, rate limited) is retried after a backoff; it never rejects for that. */
   start(options: CallOptions = {}): Promise<void> {

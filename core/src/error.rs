@@ -483,6 +483,22 @@ pub(crate) fn code_for_status(status: u16) -> &'static str {
     }
 }
 
+/// An error's message followed by its causes', each once: libraries (reqwest, tokio-postgres)
+/// leave the cause of a transport or TLS failure (a refused connection, an unknown issuer) out
+/// of their own message.
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// A printable, bounded excerpt of a response body.
 pub(crate) fn snippet(body: &[u8]) -> String {
     const MAX: usize = 200;

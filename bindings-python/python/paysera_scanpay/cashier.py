@@ -441,8 +441,9 @@ class Cashier(_BaseCashier):
         return report
 
     def run_forever(self) -> None:
-        """Ticks every ``poll_interval`` until ``stop()`` (from another thread or a signal
-        handler), which ends it after the tick in progress. A failing tick (Paysera down, rate
+        """Ticks every ``poll_interval`` (at once while more pages of waiting spots or reserved
+        transactions remain and the budget can spare them) until ``stop()`` (from another
+        thread or a signal handler), which ends it after the tick in progress. A failing tick (Paysera down, rate
         limited) is logged and retried; it never raises for that. ``KeyboardInterrupt`` drops
         the tick where it is and propagates."""
         self._drive(True)
@@ -564,7 +565,9 @@ class AsyncCashier(_BaseCashier):
         return report
 
     async def run_forever(self) -> None:
-        """Ticks every ``poll_interval`` until ``stop()`` or until the task is cancelled."""
+        """Ticks every ``poll_interval`` (at once while more pages remain and the budget can
+        spare them, as ``Cashier.run_forever``) until ``stop()`` or until the task is
+        cancelled."""
         await self._drive(True)
 
     async def _drive(self, forever: bool) -> Any:

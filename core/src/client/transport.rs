@@ -9,7 +9,7 @@ use reqwest::header;
 use serde::de::DeserializeOwned;
 
 use super::{CORRELATION_HEADER, Client};
-use crate::error::{ApiError, Error, code_for_status, snippet};
+use crate::error::{ApiError, Error, code_for_status, snippet, with_causes};
 use crate::models::ErrorBody;
 
 /// Installs rustls' `ring` provider as the process default unless one is already installed.
@@ -196,14 +196,7 @@ impl Client {
             };
         }
         // The URL and headers are left out: the path is reported separately, headers never are.
-        let e = e.without_url();
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
+        let message = with_causes(&e.without_url());
         Error::Transport {
             method,
             path,

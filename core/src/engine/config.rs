@@ -8,7 +8,8 @@ use crate::defaults;
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineConfig {
     /// Pause between ticks in [`Engine::run_forever`](super::Engine::run_forever) (default
-    /// [`DEFAULT_POLL_INTERVAL`](crate::defaults::DEFAULT_POLL_INTERVAL), 3 s).
+    /// [`DEFAULT_POLL_INTERVAL`](crate::defaults::DEFAULT_POLL_INTERVAL), 3 s); none while a
+    /// sweep over more pages is under way and the budget can spare it.
     pub poll_interval: Duration,
     /// Request budget shared by every call (default 60 per minute; 0 = unlimited).
     pub requests_per_minute: u32,

@@ -237,8 +237,10 @@ impl Engine {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// Ticks until [`Self::stop`] (a `stop()` that comes before the first tick counts); a
-    /// failing tick is logged and retried after the poll interval. Returns with the stop request
+    /// Ticks until [`Self::stop`] (a `stop()` that comes before the first tick counts), a poll
+    /// interval apart, or at once while more pages of waiting spots or reserved transactions
+    /// remain and the budget can spare it (`Sweep`); a failing tick is logged and retried after
+    /// the poll interval. Returns with the stop request
     /// consumed, so the engine can be run again. `Err(Lifecycle)` at once if a run is in
     /// progress.
     pub async fn run_forever(&self) -> Result<(), Error> {

@@ -17,7 +17,7 @@ use super::postgres_tls::{Tls, TlsOptions};
 use super::sqlite::{check_version, decode, encode};
 use super::{Acquired, Lease, Record, SCHEMA_VERSION, Store, lease_lost, redact};
 use crate::engine::UndeliveredEvent;
-use crate::error::Error;
+use crate::error::{Error, with_causes};
 
 /// Unix milliseconds on the database's clock.
 const NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
@@ -94,7 +94,7 @@ impl PostgresStore {
         let mut config: Config = options.url.parse().map_err(|e| {
             Error::InvalidInput(format!(
                 "store {location}: not a valid Postgres URL: {}",
-                described(&e)
+                with_causes(&e)
             ))
         })?;
         config.ssl_mode(options.tls.mode.ssl_mode());
@@ -173,7 +173,7 @@ impl PostgresStore {
         Error::Store(format!(
             "store {}: cannot {what}: {}",
             self.location,
-            described(&e)
+            with_causes(&e)
         ))
     }
 
@@ -196,7 +196,7 @@ impl PostgresStore {
                     "store {}: cannot connect to {}: {}",
                     self.location,
                     self.target(),
-                    described(&e)
+                    with_causes(&e)
                 ))
             })?;
         let location = self.location.clone();
@@ -205,7 +205,7 @@ impl PostgresStore {
                 log::warn!(
                     target: "paysera_scanpay",
                     "store {location}: connection lost: {}",
-                    described(&e)
+                    with_causes(&e)
                 );
             }
         });
@@ -561,21 +561,6 @@ impl Store for PostgresStore {
     fn location(&self) -> String {
         self.location.clone()
     }
-}
-
-/// A driver error with its causes: tokio-postgres leaves the cause of a TLS or I/O failure (an
-/// unknown issuer, a refused connection) out of its own message.
-fn described(e: &tokio_postgres::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        let part = cause.to_string();
-        if !text.contains(&part) {
-            text = format!("{text}: {part}");
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// What the store takes out of its URL before tokio-postgres reads the rest: `pool_size`, and
