@@ -45,6 +45,17 @@ fn config() -> EngineConfig {
     }
 }
 
+/// An engine over `sb` with the recording merchant and a memory store.
+fn engine(sb: &Sandbox, events: &Events, cfg: EngineConfig) -> Engine {
+    Engine::new(
+        sb.client(),
+        merchant(events.clone()),
+        Arc::new(MemoryStore::new()),
+        cfg,
+    )
+    .unwrap()
+}
+
 /// A sandbox with `tables` spots, each checked in by a customer.
 async fn with_check_ins(tables: usize) -> Sandbox {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
@@ -92,13 +103,7 @@ async fn happy_path_one_table() {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let spot = sb.create_spot(1, "table1", PlaceInfo::default()).unwrap();
     let events: Events = Default::default();
-    let engine = Engine::new(
-        sb.client(),
-        merchant(events.clone()),
-        Arc::new(MemoryStore::new()),
-        config(),
-    )
-    .unwrap();
+    let engine = engine(&sb, &events, config());
 
     // Nobody scanned: nothing happens, two polling requests.
     let report = engine.run_once().await.unwrap();
@@ -253,13 +258,7 @@ async fn request_budget_is_shared_and_polling_is_constant() {
     let mut cfg = config();
     cfg.page_size = 10;
     cfg.requests_per_minute = 600; // 10 per second after a burst of 600
-    let engine = Engine::new(
-        sb.client(),
-        merchant(events.clone()),
-        Arc::new(MemoryStore::new()),
-        cfg,
-    )
-    .unwrap();
+    let engine = engine(&sb, &events, cfg);
     for _ in 0..4 {
         let r = engine.run_once().await.unwrap();
         assert_eq!(r.polling_requests, 2);
@@ -298,15 +297,7 @@ fn sweeping_cashier(
 ) {
     let mut cfg = config();
     cfg.poll_interval = Duration::from_secs(600);
-    let engine = Arc::new(
-        Engine::new(
-            sb.client(),
-            merchant(events.clone()),
-            Arc::new(MemoryStore::new()),
-            cfg,
-        )
-        .unwrap(),
-    );
+    let engine = Arc::new(engine(sb, events, cfg));
     let runner = run_in_background(&engine);
     (engine, runner)
 }
@@ -538,15 +529,7 @@ async fn autopilot_customers_and_run_forever_stop() {
     let mut cfg = config();
     cfg.poll_interval = Duration::from_millis(10);
     cfg.page_size = 10;
-    let engine = Arc::new(
-        Engine::new(
-            sb.client(),
-            merchant(events.clone()),
-            Arc::new(MemoryStore::new()),
-            cfg,
-        )
-        .unwrap(),
-    );
+    let engine = Arc::new(engine(&sb, &events, cfg));
     let runner = run_in_background(&engine);
     let started = Instant::now();
     while count(&events, EventKind::SpotClosed) < 25 {
